@@ -1,0 +1,90 @@
+"""``respond``: write the customer-facing reply from the facts of this turn."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+import prompts
+from graph.context import Context
+from graph.nodes._messages import conversation, current_turn, tool_results
+from graph.resources import Lazy
+from graph.routing import INTENT_ROUTES
+from graph.state import Citation, Passage, State
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
+
+
+def citations_for(passages: list[Passage]) -> list[Citation]:
+    """One citation per article, in retrieval order."""
+    seen: dict[str, Citation] = {}
+    for passage in passages:
+        seen.setdefault(passage["article_id"], {"id": passage["article_id"], "title": passage["title"]})
+    return list(seen.values())
+
+
+def _facts(state: State, turn: list[Any]) -> str:
+    parts = []
+    for message in tool_results(turn):
+        parts.append(f"[tool {message.name}] {message.content}")
+    for passage in state.get("passages", []):
+        parts.append(f"[article {passage['article_id']}: {passage['title']}]\n{passage['text']}")
+    return "\n\n".join(parts) or "(none)"
+
+
+def _notes(state: State, turn: list[Any]) -> str:
+    intent = (state.get("triage") or {}).get("intent", "oos")
+    route = INTENT_ROUTES.get(intent)
+    if intent == "oos":
+        return prompts.OUT_OF_SCOPE_NOTE
+    if route == "retrieve" and not state.get("passages"):
+        return prompts.NO_ANSWER_NOTE
+    if route == "call_orders_agent" and not tool_results(turn):
+        return prompts.ASK_ORDER_NOTE
+    if route == "call_crm_agent" and not tool_results(turn):
+        return prompts.SIGN_IN_NOTE
+    return ""
+
+
+def make_respond(model: Lazy[BaseChatModel]) -> Any:
+    """Return the respond node bound to ``model``."""
+
+    async def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        """Reply in the customer's language, citing the articles used."""
+        context = runtime.context or Context()
+        messages = state["messages"]
+        turn = current_turn(messages)
+        last = messages[-1]
+        passages = state.get("passages", [])
+        citations = citations_for(passages)
+        if isinstance(last, AIMessage) and not last.tool_calls and last.content and len(turn) > 1:
+            # A capable agent already wrote the answer: keep it, add the citations.
+            last.additional_kwargs["citations"] = citations
+            return {"messages": [last]}
+        triage = state.get("triage") or {}
+        language = LANGUAGE_NAMES.get(triage.get("language", "en"), "English")
+        system = context.respond_prompt.format(
+            system_prompt=context.system_prompt.format(
+                today=date.today().isoformat(), language_name=language
+            ),
+            intent=triage.get("intent", "unknown"),
+            notes=_notes(state, turn),
+            facts=_facts(state, turn),
+        )
+        chat = model.get()
+        reply = await chat.ainvoke(
+            [SystemMessage(content=system), *conversation(messages, context.history_turns)]
+        )
+        answer = AIMessage(
+            content=reply.content,
+            id=reply.id,
+            additional_kwargs={"citations": citations, "triage": json.loads(json.dumps(triage))},
+        )
+        return {"messages": [answer]}
+
+    return respond

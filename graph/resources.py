@@ -1,0 +1,42 @@
+"""Lazily opened resources, so building a graph opens no client or model."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Lazy(Generic[T]):
+    """A value made by ``factory`` on first use, once, thread-safely."""
+
+    def __init__(self, factory: Callable[[], T]) -> None:
+        self._factory = factory
+        self._value: T | None = None
+        self._lock = threading.Lock()
+        self._ready = False
+
+    @classmethod
+    def of(cls, value: T | Lazy[T]) -> Lazy[T]:
+        """Wrap a ready value (or pass a ``Lazy`` through)."""
+        if isinstance(value, Lazy):
+            return value
+        lazy: Lazy[T] = cls(lambda: value)
+        lazy._value, lazy._ready = value, True
+        return lazy
+
+    @property
+    def ready(self) -> bool:
+        """Whether the value has been made."""
+        return self._ready
+
+    def get(self) -> T:
+        """Return the value, making it on first call."""
+        if not self._ready:
+            with self._lock:
+                if not self._ready:
+                    self._value = self._factory()
+                    self._ready = True
+        return self._value  # type: ignore[return-value]

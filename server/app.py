@@ -1,0 +1,119 @@
+"""``create_app``: the FastAPI application and its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.redis.aio import AsyncRedisSaver
+from redis.asyncio import Redis
+
+from graph import build_graph
+from graph.llm import load_chat_model
+from server.embedded_redis import EmbeddedRedis
+from server.errors import install_error_handlers
+from server.routes import health, threads
+from server.settings import Settings, get_settings
+from server.threads import ThreadStore
+from store.backend import SqlStoreBackend, StoreBackend
+from store.knowledge import KnowledgeBase, Retriever
+from store.seed import is_empty, seed
+
+log = logging.getLogger("supportgraph")
+UI_DIR = Path(__file__).resolve().parents[1] / "ui"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    graph: Any = None,
+    model: BaseChatModel | None = None,
+    retriever: Retriever | None = None,
+    backend: StoreBackend | None = None,
+) -> FastAPI:
+    """Create the app; parts not given are opened from settings in the lifespan.
+
+    A compiled ``graph`` is used as it is; otherwise the graph is built over the
+    given (or configured) model, retriever and backend with the Redis saver.
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            redis_url = settings.redis_url
+            if not redis_url:
+                embedded = EmbeddedRedis(settings.data_dir / "redis")
+                redis_url = await asyncio.to_thread(embedded.start)
+                stack.callback(embedded.stop)
+                log.info("embedded Redis on %s", redis_url)
+            ttl = {"default_ttl": settings.checkpoint_ttl_minutes, "refresh_on_read": True}
+            saver = await stack.enter_async_context(
+                AsyncRedisSaver.from_conn_string(redis_url, ttl=ttl)
+            )
+            app.state.redis = Redis.from_url(redis_url)
+            stack.push_async_callback(app.state.redis.aclose)
+            app.state.threads = ThreadStore(app.state.redis, settings.checkpoint_ttl_minutes * 60)
+            app.state.model = model
+            if graph is not None:
+                app.state.graph = graph
+            else:
+                app.state.graph = await _build(app, stack, saver)
+            log.info("SupportGraph is ready on http://%s:%s", settings.host, settings.port)
+            yield
+
+    async def _build(app: FastAPI, stack: AsyncExitStack, saver: AsyncRedisSaver) -> Any:
+        store = backend
+        if store is None:
+            sql = SqlStoreBackend.from_url(settings.resolved_database_url)
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            if await asyncio.to_thread(is_empty, sql.engine):
+                counts = await asyncio.to_thread(seed, sql.engine)
+                log.info("seeded the demo store: %s", counts)
+            store = sql
+        kb = retriever
+        if kb is None:
+            opened = await asyncio.to_thread(
+                KnowledgeBase.open, path=settings.qdrant_path, url=settings.qdrant_url
+            )
+            stack.callback(opened.close)
+            stats = await asyncio.to_thread(opened.ingest, settings.helpcentre_dir)
+            log.info("help centre in Qdrant: %s", stats)
+            kb = opened
+        chat = model
+        if chat is None:
+            chat = load_chat_model(
+                settings.llm,
+                base_url=settings.llm_base_url,
+                api_key=settings.openai_api_key.get_secret_value()
+                if settings.openai_api_key
+                else None,
+                models_dir=settings.data_dir / "models",
+                temperature=settings.llm_temperature,
+                max_tokens=settings.llm_max_tokens,
+            )
+            if hasattr(chat, "load"):
+                await asyncio.to_thread(chat.load)
+        app.state.model = chat
+        return build_graph(model=chat, retriever=kb, backend=store, checkpointer=saver)
+
+    app = FastAPI(title="SupportGraph", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(threads.router)
+    app.mount("/ui", StaticFiles(directory=UI_DIR), name="ui")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(UI_DIR / "index.html")
+
+    return app

@@ -1,0 +1,50 @@
+"""Settings from the environment and ``.env`` (see ``.env.example``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the server reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    llm: str = Field("local", description="`local`, or a LangChain provider:model string.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible server URL.")
+    openai_api_key: SecretStr | None = None
+    llm_temperature: float = 0.2
+    llm_max_tokens: int = 320
+
+    redis_url: str | None = Field(None, description="Unset: start an embedded Redis.")
+    qdrant_url: str | None = Field(None, description="Unset: Qdrant local mode in DATA_DIR.")
+    database_url: str | None = Field(None, description="Unset: SQLite in DATA_DIR.")
+    data_dir: Path = Path(".data")
+    helpcentre_dir: Path = Path("data/helpcentre")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    checkpoint_ttl_minutes: int = Field(
+        60 * 24 * 30, description="How long an idle conversation is kept (minutes)."
+    )
+    max_message_chars: int = 4000
+
+    @property
+    def qdrant_path(self) -> Path:
+        """Directory of the local-mode Qdrant collection."""
+        return self.data_dir / "qdrant"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """``DATABASE_URL``, or the SQLite file in the data directory."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'store.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

@@ -1,0 +1,122 @@
+"""One turn of the graph as a stream of server-sent events.
+
+Events: ``status`` (a node started), ``token``, ``message`` (the final assistant
+message with citations and triage), ``interrupt``, ``error``, ``done``; every
+event has an id ``<turn>-<n>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+from redis.exceptions import RedisError
+
+from graph.context import Context
+from graph.nodes.hand_off import HUMAN_AGENT
+
+log = logging.getLogger("supportgraph.sse")
+
+STATUS_LABELS = {
+    "triage": "Reading your message…",
+    "retrieve": "Searching the help centre…",
+    "call_orders_agent": "Checking your order…",
+    "orders_tools": "Checking your order…",
+    "call_crm_agent": "Looking up your account…",
+    "crm_tools": "Looking up your account…",
+    "call_appointments_agent": "Checking available appointments…",
+    "appointments_tools": "Checking available appointments…",
+    "call_recommendations_agent": "Finding products for you…",
+    "recommendations_tools": "Finding products for you…",
+    "alert_safety": "Getting safety instructions…",
+    "hand_off": "Connecting you with a person…",
+    "respond": "Writing a reply…",
+}
+TOKEN_NODES = {"respond", *(n for n in STATUS_LABELS if n.startswith("call_"))}
+
+
+def message_view(message: BaseMessage) -> dict[str, Any] | None:
+    """A chat message as the API shows it, or ``None`` for internal messages."""
+    if isinstance(message, HumanMessage):
+        return {"id": message.id, "role": "user", "content": message.text, "citations": []}
+    if isinstance(message, AIMessage) and not message.tool_calls and message.text:
+        return {
+            "id": message.id,
+            "role": "agent" if message.name == HUMAN_AGENT else "assistant",
+            "content": message.text,
+            "citations": message.additional_kwargs.get("citations", []),
+        }
+    return None
+
+
+def error_code(exc: BaseException) -> str:
+    """A stable error code for a failure during a turn."""
+    if isinstance(exc, RedisError):
+        return "storage_unavailable"
+    module = type(exc).__module__
+    if module.startswith(("openai", "httpx", "llama_cpp")):
+        return "model_unavailable"
+    return "internal_error"
+
+
+async def turn_events(
+    graph: Any,
+    *,
+    thread_id: str,
+    payload: Any,
+    context: Context,
+    message_id: str,
+) -> AsyncIterator[dict[str, str]]:
+    """Run one turn and yield its events as sse-starlette dicts."""
+    turn = uuid.uuid4().hex[:12]
+    seq = 0
+
+    def event(name: str, data: dict[str, Any]) -> dict[str, str]:
+        nonlocal seq
+        seq += 1
+        return {"event": name, "id": f"{turn}-{seq}", "data": json.dumps(data)}
+
+    config = {"configurable": {"thread_id": thread_id}}
+    try:
+        async for mode, chunk in graph.astream(
+            payload, config, context=context, stream_mode=["tasks", "messages"]
+        ):
+            if mode == "tasks":
+                if "input" in chunk and chunk["name"] in STATUS_LABELS:
+                    name = chunk["name"]
+                    yield event("status", {"node": name, "label": STATUS_LABELS[name]})
+            else:
+                piece, meta = chunk
+                if (
+                    isinstance(piece, AIMessageChunk)
+                    and meta.get("langgraph_node") in TOKEN_NODES
+                    and not piece.tool_call_chunks
+                    and piece.text
+                ):
+                    yield event("token", {"text": piece.text})
+
+        state = await graph.aget_state(config)
+        messages = state.values.get("messages", [])
+        start = next(
+            (i for i in range(len(messages) - 1, -1, -1) if messages[i].id == message_id), 0
+        )
+        replies = [v for m in messages[start + 1 :] if (v := message_view(m))]
+        if replies:
+            yield event("message", {**replies[-1], "triage": state.values.get("triage")})
+        for pending in state.interrupts:
+            yield event("interrupt", {"id": pending.id, **pending.value})
+        yield event("done", {})
+    except asyncio.CancelledError:
+        log.info("turn %s on thread %s cancelled by the client", turn, thread_id)
+        raise
+    except Exception as exc:
+        log.exception("turn %s on thread %s failed", turn, thread_id)
+        yield event(
+            "error",
+            {"code": error_code(exc), "message": "Sorry, something went wrong on our side."},
+        )
