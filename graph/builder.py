@@ -77,7 +77,9 @@ def build_graph(
         )
         builder.add_node(tools_node, ToolNode(domain_tools, handle_tool_errors=True))
         builder.add_conditional_edges(
-            agent, route_after_agent, {"tools": tools_node, "respond": "respond"}
+            agent,
+            route_after_agent,
+            {"tools": tools_node, "retrieve": "retrieve", "respond": "respond"},
         )
         builder.add_conditional_edges(tools_node, _after_tools(agent, chat, forced))
 

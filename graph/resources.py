@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -40,3 +41,9 @@ class Lazy(Generic[T]):
                     self._value = self._factory()
                     self._ready = True
         return self._value  # type: ignore[return-value]
+
+    async def aget(self) -> T:
+        """``get`` for async code: the first (blocking) making runs in a worker thread."""
+        if self._ready:
+            return self._value  # type: ignore[return-value]
+        return await asyncio.to_thread(self.get)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, HumanMessage
 
 from graph.state import State
 
@@ -49,9 +49,15 @@ def route_after_triage(state: State) -> Route:
     return INTENT_ROUTES.get(triage["intent"], "respond")
 
 
-def route_after_agent(state: State) -> Literal["tools", "respond"]:
-    """Run the tools the agent asked for, or go on to the reply."""
+def route_after_agent(state: State) -> Literal["tools", "retrieve", "respond"]:
+    """Run the tools the agent asked for; go on to the reply when it is done.
+
+    A specialist that had nothing to look up (no order number yet, a general
+    return question) added no message: the help centre answers instead.
+    """
     last = state["messages"][-1]
     if isinstance(last, AIMessage) and last.tool_calls:
         return "tools"
+    if isinstance(last, HumanMessage):
+        return "retrieve"
     return "respond"

@@ -59,7 +59,7 @@ def create_app(
             saver = await stack.enter_async_context(
                 AsyncRedisSaver.from_conn_string(redis_url, ttl=ttl)
             )
-            app.state.redis = Redis.from_url(redis_url)
+            app.state.redis = Redis.from_url(redis_url, decode_responses=True)
             stack.push_async_callback(app.state.redis.aclose)
             app.state.threads = ThreadStore(app.state.redis, settings.checkpoint_ttl_minutes * 60)
             app.state.model = model

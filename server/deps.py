@@ -12,7 +12,7 @@ from server.threads import ThreadStore
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def _graph(request: Request) -> Any:
@@ -20,7 +20,7 @@ def _graph(request: Request) -> Any:
 
 
 def _threads(request: Request) -> ThreadStore:
-    return request.app.state.threads  # type: ignore[no-any-return]
+    return request.app.state.threads
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]

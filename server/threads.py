@@ -6,7 +6,7 @@ import asyncio
 import time
 import uuid
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 
@@ -14,7 +14,10 @@ _KEY = "supportgraph:thread:{thread_id}"
 
 
 class ThreadStore:
-    """Which threads exist (and for whom); conversation state lives in the checkpointer."""
+    """Which threads exist (and for whom); conversation state lives in the checkpointer.
+
+    ``redis`` must decode responses to ``str``.
+    """
 
     def __init__(self, redis: Redis, ttl_seconds: int) -> None:
         self.redis = redis
@@ -26,19 +29,18 @@ class ThreadStore:
         thread_id = uuid.uuid4().hex
         key = _KEY.format(thread_id=thread_id)
         record = {"created_at": str(time.time()), "customer_id": customer_id or ""}
-        await self.redis.hset(key, mapping=record)  # type: ignore[misc]
+        await self.redis.hset(key, mapping=cast(Any, record))
         await self.redis.expire(key, self.ttl_seconds)
         return thread_id
 
     async def get(self, thread_id: str) -> dict[str, Any] | None:
         """The thread's record, refreshing its expiry; ``None`` if unknown or expired."""
         key = _KEY.format(thread_id=thread_id)
-        raw = await self.redis.hgetall(key)  # type: ignore[misc]
+        raw = cast(dict[str, str], await self.redis.hgetall(key))
         if not raw:
             return None
         await self.redis.expire(key, self.ttl_seconds)
-        record = {k.decode(): v.decode() for k, v in raw.items()}
-        return {"thread_id": thread_id, "customer_id": record.get("customer_id") or None}
+        return {"thread_id": thread_id, "customer_id": raw.get("customer_id") or None}
 
     def lock(self, thread_id: str) -> asyncio.Lock:
         """The lock that keeps one turn at a time running on a thread (in this process)."""

@@ -66,7 +66,9 @@ class SqlStoreBackend:
             row = conn.execute(select(c).where(c.c.id == customer_id)).mappings().first()
             if row is None:
                 return None
-            address = conn.execute(select(a).where(a.c.customer_id == customer_id)).mappings().first()
+            address = (
+                conn.execute(select(a).where(a.c.customer_id == customer_id)).mappings().first()
+            )
         profile = _plain(row)
         profile["address"] = _plain(address, drop=("id", "customer_id")) if address else None
         return profile
@@ -76,18 +78,28 @@ class SqlStoreBackend:
         o, ln, p = schema.orders, schema.order_lines, schema.products
         s, ev, c = schema.shipments, schema.tracking_events, schema.customers
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(o, c.c.email).join(c, c.c.id == o.c.customer_id).where(
-                    o.c.id == order_id.strip().upper()
+            row = (
+                conn.execute(
+                    select(o, c.c.email)
+                    .join(c, c.c.id == o.c.customer_id)
+                    .where(o.c.id == order_id.strip().upper())
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
             if row is None:
                 return None
             order = _plain(row)
             order["lines"] = [
                 _plain(r)
                 for r in conn.execute(
-                    select(p.c.id.label("product_id"), p.c.name, p.c.category, ln.c.quantity, ln.c.unit_price)  # noqa: E501
+                    select(
+                        p.c.id.label("product_id"),
+                        p.c.name,
+                        p.c.category,
+                        ln.c.quantity,
+                        ln.c.unit_price,
+                    )  # noqa: E501
                     .join(p, p.c.id == ln.c.product_id)
                     .where(ln.c.order_id == order["id"])
                 ).mappings()
@@ -121,7 +133,10 @@ class SqlStoreBackend:
         t = schema.tickets
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(t).where(t.c.customer_id == customer_id).order_by(t.c.created_at.desc()).limit(limit)  # noqa: E501
+                select(t)
+                .where(t.c.customer_id == customer_id)
+                .order_by(t.c.created_at.desc())
+                .limit(limit)  # noqa: E501
             ).mappings()
             return [_plain(r, drop=("customer_id",)) for r in rows]
 
@@ -130,7 +145,9 @@ class SqlStoreBackend:
         sl, te = schema.appointment_slots, schema.technicians
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(sl.c.id, sl.c.kind, sl.c.starts_at, sl.c.ends_at, te.c.name.label("technician"))  # noqa: E501
+                select(
+                    sl.c.id, sl.c.kind, sl.c.starts_at, sl.c.ends_at, te.c.name.label("technician")
+                )  # noqa: E501
                 .join(te, te.c.id == sl.c.technician_id)
                 .where(sl.c.kind == kind, sl.c.starts_at > after, sl.c.booked_by.is_(None))
                 .order_by(sl.c.starts_at)

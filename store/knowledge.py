@@ -90,7 +90,9 @@ class KnowledgeBase:
         if not self.client.collection_exists(self.collection):
             self.client.create_collection(
                 self.collection,
-                vectors_config=models.VectorParams(size=DIMENSIONS, distance=models.Distance.COSINE),
+                vectors_config=models.VectorParams(
+                    size=DIMENSIONS, distance=models.Distance.COSINE
+                ),
             )
 
     def count(self) -> int:
@@ -118,7 +120,7 @@ class KnowledgeBase:
             if offset is None:
                 break
         new = [c for c in chunks if c.id not in existing]
-        stale = [pid for pid in existing if pid not in wanted]
+        stale: list[int | str | uuid.UUID] = [pid for pid in existing if pid not in wanted]
         if stale:
             self.client.delete(self.collection, points_selector=models.PointIdsList(points=stale))
         for start in range(0, len(new), 256):

@@ -13,14 +13,44 @@ from store.policy import ORDER_STATUSES, SLOT_HOURS
 
 FIRST = "Ava Ben Chloe Diego Emma Farah Gus Hana Ivan Jade Kofi Lena Malik Nora Omar Priya Quinn Rosa Sam Tara Umar Vera Wes Yara Zane".split()  # noqa: E501
 LAST = "Thompson Okafor Nguyen Garcia Müller Rossi Kowalski Haddad Silva Chen Johansson Patel Dubois Kim Novak".split()  # noqa: E501
-CITIES = [("Portland", "OR"), ("Austin", "TX"), ("Denver", "CO"), ("Columbus", "OH"), ("Raleigh", "NC")]  # noqa: E501
+CITIES = [
+    ("Portland", "OR"),
+    ("Austin", "TX"),
+    ("Denver", "CO"),
+    ("Columbus", "OH"),
+    ("Raleigh", "NC"),
+]  # noqa: E501
 CATEGORIES: dict[str, tuple[list[str], tuple[int, int], list[str]]] = {
-    "refrigerator": (["French-door", "Side-by-side", "Top-freezer", "Counter-depth"], (899, 3299), ["capacity_cu_ft", "ice_maker", "energy_star"]),  # noqa: E501
-    "washer": (["Front-load", "Top-load", "Compact", "Smart"], (549, 1499), ["capacity_cu_ft", "steam", "energy_star"]),  # noqa: E501
-    "dryer": (["Electric", "Gas", "Heat-pump", "Compact"], (499, 1399), ["capacity_cu_ft", "steam", "vented"]),  # noqa: E501
-    "dishwasher": (["Quiet", "Stainless", "Third-rack", "Compact"], (449, 1299), ["noise_db", "third_rack", "energy_star"]),  # noqa: E501
-    "range": (["Induction", "Gas", "Electric", "Dual-fuel"], (699, 2999), ["burners", "convection", "self_clean"]),  # noqa: E501
-    "freezer": (["Chest", "Upright", "Garage-ready"], (299, 1199), ["capacity_cu_ft", "frost_free"]),  # noqa: E501
+    "refrigerator": (
+        ["French-door", "Side-by-side", "Top-freezer", "Counter-depth"],
+        (899, 3299),
+        ["capacity_cu_ft", "ice_maker", "energy_star"],
+    ),  # noqa: E501
+    "washer": (
+        ["Front-load", "Top-load", "Compact", "Smart"],
+        (549, 1499),
+        ["capacity_cu_ft", "steam", "energy_star"],
+    ),  # noqa: E501
+    "dryer": (
+        ["Electric", "Gas", "Heat-pump", "Compact"],
+        (499, 1399),
+        ["capacity_cu_ft", "steam", "vented"],
+    ),  # noqa: E501
+    "dishwasher": (
+        ["Quiet", "Stainless", "Third-rack", "Compact"],
+        (449, 1299),
+        ["noise_db", "third_rack", "energy_star"],
+    ),  # noqa: E501
+    "range": (
+        ["Induction", "Gas", "Electric", "Dual-fuel"],
+        (699, 2999),
+        ["burners", "convection", "self_clean"],
+    ),  # noqa: E501
+    "freezer": (
+        ["Chest", "Upright", "Garage-ready"],
+        (299, 1199),
+        ["capacity_cu_ft", "frost_free"],
+    ),  # noqa: E501
     "microwave": (["Countertop", "Over-the-range", "Drawer"], (99, 999), ["watts", "sensor_cook"]),  # noqa: E501
     "vacuum": (["Cordless", "Robot", "Upright", "Canister"], (129, 899), ["runtime_min", "hepa"]),  # noqa: E501
     "coffee_maker": (["Espresso", "Drip", "Pod", "Bean-to-cup"], (49, 1499), ["cups", "grinder"]),  # noqa: E501
@@ -118,7 +148,10 @@ def seed(
                 }
             )
 
-    order_rows, line_rows, shipment_rows, event_rows = [], [], [], []
+    order_rows: list[dict[str, Any]] = []
+    line_rows: list[dict[str, Any]] = []
+    shipment_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
     for i in range(orders):
         # The demo customers get one order in every state, the rest is random.
         if i < len(DEMO_CUSTOMERS) * len(ORDER_STATUSES):
@@ -127,7 +160,12 @@ def seed(
         else:
             person = rng.choice(people)
             status = rng.choices(ORDER_STATUSES, weights=[5, 8, 10, 4, 60, 7, 6])[0]
-        age = {"pending": (0, 1), "processing": (0, 3), "shipped": (2, 6), "out_for_delivery": (3, 8)}.get(status, (5, 120))  # noqa: E501
+        age = {
+            "pending": (0, 1),
+            "processing": (0, 3),
+            "shipped": (2, 6),
+            "out_for_delivery": (3, 8),
+        }.get(status, (5, 120))  # noqa: E501
         placed = now - timedelta(days=rng.randint(*age), hours=rng.randint(0, 12))
         oid = f"BS-{100001 + i}"
         lines = rng.sample(catalogue, k=rng.choice([1, 1, 1, 2, 3]))
@@ -136,7 +174,12 @@ def seed(
             qty = 1 if product["price"] > 300 else rng.choice([1, 1, 2])
             total += qty * product["price"]
             line_rows.append(
-                {"order_id": oid, "product_id": product["id"], "quantity": qty, "unit_price": product["price"]}  # noqa: E501
+                {
+                    "order_id": oid,
+                    "product_id": product["id"],
+                    "quantity": qty,
+                    "unit_price": product["price"],
+                }  # noqa: E501
             )
         delivered = None
         if status in {"delivered", "returned"}:
@@ -176,7 +219,12 @@ def seed(
                 steps.append((delivered, "Delivered", "Front door"))
             for at, description, location in steps:
                 event_rows.append(
-                    {"shipment_id": shipment_id, "at": at, "description": description, "location": location}  # noqa: E501
+                    {
+                        "shipment_id": shipment_id,
+                        "at": at,
+                        "description": description,
+                        "location": location,
+                    }  # noqa: E501
                 )
 
     ticket_rows = []
@@ -251,8 +299,30 @@ def seed(
 
 
 def _spec_value(rng: random.Random, key: str) -> Any:
-    if key.startswith(("ice_", "energy", "steam", "vented", "third", "convection", "self_", "frost", "sensor", "hepa", "grinder")):  # noqa: E501
+    if key.startswith(
+        (
+            "ice_",
+            "energy",
+            "steam",
+            "vented",
+            "third",
+            "convection",
+            "self_",
+            "frost",
+            "sensor",
+            "hepa",
+            "grinder",
+        )
+    ):  # noqa: E501
         return rng.choice([True, False])
-    ranges = {"capacity_cu_ft": (3, 28), "noise_db": (39, 52), "burners": (4, 6), "watts": (700, 1250), "runtime_min": (30, 90), "cups": (1, 14), "room_sq_ft": (200, 1200)}  # noqa: E501
+    ranges = {
+        "capacity_cu_ft": (3, 28),
+        "noise_db": (39, 52),
+        "burners": (4, 6),
+        "watts": (700, 1250),
+        "runtime_min": (30, 90),
+        "cups": (1, 14),
+        "room_sq_ft": (200, 1200),
+    }  # noqa: E501
     low, high = ranges.get(key, (1, 10))
     return rng.randint(low, high)

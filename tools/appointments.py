@@ -36,7 +36,8 @@ def build_appointment_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
                 return refuse("The date should look like 2026-12-01.")
         if start > today + timedelta(days=BOOKING_HORIZON_DAYS):
             return refuse(f"Appointments can be booked at most {BOOKING_HORIZON_DAYS} days ahead.")
-        slots = await off_loop(backend.get().find_slots, kind, datetime.combine(start, time.min))
+        store = await backend.aget()
+        slots = await off_loop(store.find_slots, kind, datetime.combine(start, time.min))
         if not slots:
             return refuse(f"No free {kind} slots from {start.isoformat()} in the next 30 days.")
         return result(kind=kind, slots=slots)

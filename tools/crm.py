@@ -24,7 +24,7 @@ def build_crm_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
         customer_id = customer_of(runtime)
         if customer_id is None:
             return refuse(_NOT_SIGNED_IN)
-        profile = await off_loop(backend.get().get_customer, customer_id)
+        profile = await off_loop((await backend.aget()).get_customer, customer_id)
         return result(profile=profile) if profile else refuse("No such customer.")
 
     @tool
@@ -39,7 +39,7 @@ def build_crm_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
         customer_id = customer_of(runtime)
         if customer_id is None:
             return refuse(_NOT_SIGNED_IN)
-        tickets = await off_loop(backend.get().list_tickets, customer_id, 10)
+        tickets = await off_loop((await backend.aget()).list_tickets, customer_id, 10)
         if ticket_id:
             wanted = ticket_id.strip().upper()
             tickets = [t for t in tickets if t["id"] == wanted]

@@ -27,7 +27,7 @@ def build_order_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
             email: The email address on the order, if the customer gave one. Needed
                 when the customer is not signed in.
         """
-        order = await off_loop(backend.get().get_order, order_id)
+        order = await off_loop((await backend.aget()).get_order, order_id)
         customer_id = customer_of(runtime)
         if order is None:
             return refuse(f"No order {order_id} was found. Ask the customer to check the number.")
@@ -51,6 +51,6 @@ def build_order_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
             return refuse(
                 "The customer is not signed in. Ask for an order number and the email on it."
             )
-        return result(orders=await off_loop(backend.get().list_orders, customer_id))
+        return result(orders=await off_loop((await backend.aget()).list_orders, customer_id))
 
     return [get_order_status, list_recent_orders]

@@ -36,7 +36,7 @@ def build_recommendation_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
             if category not in CATEGORIES:
                 category = None
         terms = [w for w in re.findall(r"[a-z-]+", need.lower()) if w not in _STOP and len(w) > 2]
-        store = backend.get()
+        store = await backend.aget()
         products = await off_loop(store.search_products, terms, category, max_price)
         if not products and terms:  # fall back to the category and budget alone
             products = await off_loop(store.search_products, [], category, max_price)

@@ -12,6 +12,7 @@ from graph.state import State
 
 def alert_safety(state: State) -> dict[str, Any]:
     """Send the written safety instructions for the emergency; no model involved."""
-    kind = (state.get("triage") or {}).get("emergency") or "injury"
+    triage = state.get("triage")
+    kind = (triage["emergency"] if triage else None) or "injury"
     text = prompts.SAFETY_INSTRUCTIONS.get(kind, prompts.SAFETY_INSTRUCTIONS["injury"])
     return {"messages": [AIMessage(content=text, additional_kwargs={"safety": kind})]}

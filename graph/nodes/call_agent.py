@@ -46,7 +46,7 @@ def make_call_agent(
 
     async def call_agent(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         context = runtime.context or Context()
-        chat = model.get()
+        chat = await model.aget()
         turn = current_turn(state["messages"])
         rounds = sum(1 for m in turn if isinstance(m, AIMessage) and m.tool_calls)
         messages = [
@@ -57,7 +57,8 @@ def make_call_agent(
         if forced(chat):
             if rounds:
                 return {}
-            intent = (state.get("triage") or {}).get("intent", "")
+            triage = state.get("triage")
+            intent = triage["intent"] if triage else ""
             name = pick_tool(
                 domain, intent, latest_customer_text(state["messages"]), context.customer_id
             )

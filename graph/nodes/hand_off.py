@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.graph import END
@@ -34,8 +34,8 @@ async def hand_off(
     The resume value is ``{"action": "respond" | "approve" | "edit" | "close" |
     "return_to_bot", "message": str, "agent": str}``.
     """
-    triage = state.get("triage") or {}
-    emergency = triage.get("emergency")
+    triage = state.get("triage")
+    emergency = triage["emergency"] if triage else None
     request = {
         "kind": "handoff",
         "reason": f"emergency:{emergency}" if emergency else "customer_request",
@@ -57,8 +57,8 @@ async def hand_off(
         return Command(goto="respond", update={"handoff": resolved})
     text = decision.get("message", "") if isinstance(decision, dict) else str(decision)
     if action == "close" or not text:
-        return Command(goto=END, update={"handoff": resolved})
+        return Command(goto=END, update={"handoff": resolved})  # type: ignore[arg-type]
     reply = AIMessage(
         content=text, name=HUMAN_AGENT, additional_kwargs={"agent": resolved["agent"]}
     )
-    return Command(goto=END, update={"messages": [reply], "handoff": resolved})
+    return Command(goto=END, update={"messages": [reply], "handoff": resolved})  # type: ignore[arg-type]

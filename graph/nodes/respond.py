@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -24,7 +23,9 @@ def citations_for(passages: list[Passage]) -> list[Citation]:
     """One citation per article, in retrieval order."""
     seen: dict[str, Citation] = {}
     for passage in passages:
-        seen.setdefault(passage["article_id"], {"id": passage["article_id"], "title": passage["title"]})
+        seen.setdefault(
+            passage["article_id"], {"id": passage["article_id"], "title": passage["title"]}
+        )
     return list(seen.values())
 
 
@@ -38,7 +39,8 @@ def _facts(state: State, turn: list[Any]) -> str:
 
 
 def _notes(state: State, turn: list[Any]) -> str:
-    intent = (state.get("triage") or {}).get("intent", "oos")
+    triage = state.get("triage")
+    intent = triage["intent"] if triage else "oos"
     route = INTENT_ROUTES.get(intent)
     if intent == "oos":
         return prompts.OUT_OF_SCOPE_NOTE
@@ -66,24 +68,24 @@ def make_respond(model: Lazy[BaseChatModel]) -> Any:
             # A capable agent already wrote the answer: keep it, add the citations.
             last.additional_kwargs["citations"] = citations
             return {"messages": [last]}
-        triage = state.get("triage") or {}
-        language = LANGUAGE_NAMES.get(triage.get("language", "en"), "English")
+        triage = state.get("triage")
+        language = LANGUAGE_NAMES.get(triage["language"] if triage else "en", "English")
         system = context.respond_prompt.format(
             system_prompt=context.system_prompt.format(
                 today=date.today().isoformat(), language_name=language
             ),
-            intent=triage.get("intent", "unknown"),
+            intent=triage["intent"] if triage else "unknown",
             notes=_notes(state, turn),
             facts=_facts(state, turn),
         )
-        chat = model.get()
+        chat = await model.aget()
         reply = await chat.ainvoke(
             [SystemMessage(content=system), *conversation(messages, context.history_turns)]
         )
         answer = AIMessage(
             content=reply.content,
             id=reply.id,
-            additional_kwargs={"citations": citations, "triage": json.loads(json.dumps(triage))},
+            additional_kwargs={"citations": citations, "triage": dict(triage or {})},
         )
         return {"messages": [answer]}
 

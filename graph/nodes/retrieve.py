@@ -20,7 +20,7 @@ def make_retrieve(retriever: Lazy[Retriever]) -> Any:
         """Search the help centre; keep passages over the score threshold."""
         context = runtime.context or Context()
         query = latest_customer_text(state["messages"])
-        hits = await retriever.get().asearch(query, k=context.retrieval_k)
+        hits = await (await retriever.aget()).asearch(query, k=context.retrieval_k)
         return {"passages": [h for h in hits if h["score"] >= context.retrieval_min_score]}
 
     return retrieve

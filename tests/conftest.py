@@ -1,0 +1,102 @@
+"""Fixtures that start real components: Redis, a seeded SQLite store, the server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.embedded_redis import EmbeddedRedis, free_port
+from store.backend import SqlStoreBackend
+from store.seed import seed
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def seeded_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite store seeded once for the session (tests must not change it)."""
+    path = tmp_path_factory.mktemp("store") / "store.db"
+    url = f"sqlite:///{path}"
+    seed(SqlStoreBackend.from_url(url).engine)
+    return url
+
+
+@pytest.fixture(scope="session")
+def backend(seeded_db_url: str) -> SqlStoreBackend:
+    return SqlStoreBackend.from_url(seeded_db_url)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An embedded Redis 8 with JSON + Search on 127.0.0.1, not persisted."""
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persist=False)
+    yield server.start()
+    server.stop()
+
+
+def wait_for_http(url: str, timeout: float = 60.0, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+class ServerProcess:
+    """The test server (fake model, real Redis) in a child process on 127.0.0.1."""
+
+    def __init__(self, redis_url: str, db_url: str, log_dir: Path) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": db_url}
+        self.log_dir = log_dir
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.starts += 1
+        log = (self.log_dir / f"server-{self.starts}.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.integration.fake_server", "--port", str(self.port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_http(f"{self.url}/readyz", process=self.process)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+    def restart(self) -> None:
+        self.stop()
+        with socket.socket() as sock:  # the port must be free again
+            sock.bind(("127.0.0.1", self.port))
+        self.start()
+
+
+@pytest.fixture
+def server_process(redis_url: str, seeded_db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    server = ServerProcess(redis_url, seeded_db_url, tmp_path)
+    server.start()
+    yield server
+    server.stop()

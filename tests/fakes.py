@@ -1,0 +1,62 @@
+"""Test doubles: a fixed retriever and a model that reports what it saw."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall
+from langchain_core.outputs import ChatGenerationChunk
+
+from graph.llm.fake import ScriptedChatModel
+from graph.state import Passage
+
+RETURNS_PASSAGE = Passage(
+    article_id="returns-how-to-return",
+    title="How to return an item",
+    text="You can return most items within 30 days of delivery.",
+    score=0.82,
+)
+
+
+class StaticRetriever:
+    """Returns the same passages for every query, and records the queries."""
+
+    def __init__(self, passages: list[Passage] | None = None) -> None:
+        self.passages = passages if passages is not None else [RETURNS_PASSAGE]
+        self.queries: list[str] = []
+
+    async def asearch(self, query: str, k: int = 4) -> list[Passage]:
+        self.queries.append(query)
+        return self.passages[:k]
+
+
+def scripted(*replies: str | AIMessage, forced: bool = False) -> ScriptedChatModel:
+    """A scripted model replying with ``replies`` in order."""
+    return ScriptedChatModel(messages=iter(replies), needs_forced_tools=forced)
+
+
+def tool_call(name: str, **args: Any) -> AIMessage:
+    """An assistant message that calls one tool."""
+    return AIMessage(content="", tool_calls=[ToolCall(name=name, args=args, id=f"call_{name}")])
+
+
+class HistoryCountingModel(ScriptedChatModel):
+    """Replies with how many customer messages it was shown (proves memory across turns)."""
+
+    messages: Iterator[AIMessage | str] = itertools.repeat("")
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        seen = [m for m in messages if isinstance(m, HumanMessage)]
+        last = seen[-1].content if seen else ""
+        reply = f"I have seen {len(seen)} customer messages; the latest was: {last}"
+        self.messages = iter([reply])
+        yield from super()._stream(messages, stop, run_manager, **kwargs)

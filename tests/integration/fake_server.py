@@ -1,0 +1,35 @@
+"""The real app with a fake model, for tests that restart the server process.
+
+Run as ``python -m tests.integration.fake_server --port N`` with ``REDIS_URL``
+and ``DATABASE_URL`` set; it listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from server.app import create_app
+from server.settings import Settings
+from store.backend import SqlStoreBackend
+from tests.fakes import HistoryCountingModel, StaticRetriever
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    settings = Settings(port=args.port)
+    assert settings.redis_url and settings.database_url, "REDIS_URL and DATABASE_URL must be set"
+    app = create_app(
+        settings,
+        model=HistoryCountingModel(),
+        retriever=StaticRetriever(),
+        backend=SqlStoreBackend.from_url(settings.database_url),
+    )
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Two turns on one thread, with the server process restarted between them."""
+
+import httpx
+
+from tests.integration.test_api import parse_sse
+
+
+def _send(base: str, thread_id: str, text: str) -> list[dict]:
+    response = httpx.post(
+        f"{base}/v1/threads/{thread_id}/messages", json={"content": text}, timeout=30
+    )
+    assert response.status_code == 200
+    return parse_sse(response.text)
+
+
+def test_conversation_survives_a_server_restart(server_process) -> None:
+    base = server_process.url
+    thread_id = httpx.post(f"{base}/v1/threads", json={}).json()["thread_id"]
+    first = _send(base, thread_id, "hello, I'm Ava")
+    assert first[-2]["data"]["content"].startswith("I have seen 1 customer messages")
+
+    old_pid = server_process.process.pid
+    server_process.restart()
+    assert server_process.process.pid != old_pid
+
+    second = _send(base, thread_id, "thanks, do you remember me?")
+    # The model of the new process was shown the first turn: state came back from Redis.
+    assert second[-2]["data"]["content"] == (
+        "I have seen 2 customer messages; the latest was: thanks, do you remember me?"
+    )
+    view = httpx.get(f"{base}/v1/threads/{thread_id}").json()
+    assert [m["content"] for m in view["messages"] if m["role"] == "user"] == [
+        "hello, I'm Ava",
+        "thanks, do you remember me?",
+    ]
