@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Everything the server reads from its environment."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     llm: str = Field("local", description="`local`, or a LangChain provider:model string.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible server URL.")
