@@ -41,7 +41,7 @@ def build_order_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
             )
         order.pop("customer_id", None)
         order.pop("email", None)
-        return result(order=order)
+        return result(order=order, summary=order_summary(order))
 
     @tool
     async def list_recent_orders(runtime: ToolRuntime[Context, Any]) -> str:
@@ -51,6 +51,34 @@ def build_order_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
             return refuse(
                 "The customer is not signed in. Ask for an order number and the email on it."
             )
-        return result(orders=await off_loop((await backend.aget()).list_orders, customer_id))
+        orders = await off_loop((await backend.aget()).list_orders, customer_id)
+        lines = [f"{o['id']}: {o['status']}, placed {o['placed_at'][:10]}" for o in orders]
+        summary = "Recent orders: " + "; ".join(lines) if lines else "No orders on this account."
+        return result(orders=orders, summary=summary)
 
     return [get_order_status, list_recent_orders]
+
+
+def order_summary(order: dict[str, Any]) -> str:
+    """The order's facts in plain sentences, so a small model cannot misread them."""
+    items = ", ".join(f"{line['name']} (x{line['quantity']})" for line in order["lines"])
+    text = [
+        f"Order {order['id']} is {order['status'].replace('_', ' ')}.",
+        f"Placed on {order['placed_at'][:10]}. Items: {items}. Total {order['total']:.2f} USD.",
+    ]
+    if order.get("delivered_at"):
+        text.append(f"Delivered on {order['delivered_at'][:10]}.")
+    shipment = order.get("shipment")
+    if shipment:
+        text.append(
+            f"Carrier {shipment['carrier']}, tracking number {shipment['tracking_number']}."
+        )
+        if order["status"] in {"shipped", "out_for_delivery"} and shipment["estimated_delivery"]:
+            text.append(f"Estimated delivery: {shipment['estimated_delivery'][:10]}.")
+        if shipment["events"]:
+            last = shipment["events"][-1]
+            text.append(
+                f"Latest tracking update ({last['at'][:10]}): {last['description']}, "
+                f"at {last['location']}."
+            )
+    return " ".join(text)
