@@ -58,6 +58,7 @@ lint: install ## ruff and mypy
 
 bench: install ## benchmarks that print figures
 	$(BIN)/python bench/turn_latency.py
+	$(BIN)/python bench/triage.py
 
 clean: ## remove the virtualenv and local data (conversations, store, index, joined model)
 	rm -rf $(VENV) .data

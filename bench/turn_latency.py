@@ -61,8 +61,9 @@ def main() -> None:
 
     print(f"turns: {len(totals)} over {args.threads} threads (fake instant model, embedded Redis)")
     for name, values in (("turn latency", totals), ("time to first token", firsts)):
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
         print(
-            f"{name:>20}: p50 {percentile(values, 0.5):7.1f} ms   p95 {percentile(values, 0.95):7.1f} ms"
+            f"{name:>20}: p50 {p50:7.1f} ms   p95 {p95:7.1f} ms"
             f"   mean {statistics.fmean(values):7.1f} ms   max {max(values):7.1f} ms"
         )
 

@@ -22,10 +22,10 @@ from graph.nodes.triage import make_triage
 from graph.resources import Lazy
 from graph.routing import route_after_agent, route_after_triage
 from graph.state import InputState, State
-from graph.triage_rules import RuleTriage, Triager
 from store.backend import StoreBackend
 from store.knowledge import Retriever
 from tools import DOMAINS, build_tools
+from triage import Triager
 
 
 def build_graph(
@@ -33,7 +33,7 @@ def build_graph(
     model: BaseChatModel | Lazy[BaseChatModel],
     retriever: Retriever | Lazy[Retriever],
     backend: StoreBackend | Lazy[StoreBackend],
-    triager: Triager | None = None,
+    triager: Triager | Lazy[Triager],
     checkpointer: BaseCheckpointSaver | None = None,
     force_tools: bool | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -43,7 +43,7 @@ def build_graph(
         model: The chat model, or a ``Lazy`` that opens it on first use.
         retriever: Help-centre search.
         backend: The store the specialist tools act on.
-        triager: Intent/emergency/sentiment/language triage (rules by default).
+        triager: Intent, emergency, sentiment and language of each message.
         checkpointer: Where conversation state is saved; ``None`` for none
             (LangGraph Studio brings its own).
         force_tools: Force the first tool from the intent (for weak models);
@@ -56,7 +56,7 @@ def build_graph(
         return needs_forced_tools(model_) if force_tools is None else force_tools
 
     builder = StateGraph(State, context_schema=Context, input_schema=InputState)
-    builder.add_node("triage", make_triage(triager or RuleTriage()))
+    builder.add_node("triage", make_triage(Lazy.of(triager)))
     builder.add_node("retrieve", make_retrieve(Lazy.of(retriever)))
     builder.add_node("alert_safety", alert_safety)
     builder.add_node("hand_off", hand_off)

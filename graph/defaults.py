@@ -11,6 +11,7 @@ from langchain_core.language_models import BaseChatModel
 from graph.resources import Lazy
 from store.backend import SqlStoreBackend, StoreBackend
 from store.knowledge import KnowledgeBase, Retriever
+from triage import Triager
 
 
 def _model() -> BaseChatModel:
@@ -39,6 +40,18 @@ def _backend() -> StoreBackend:
     from server.settings import get_settings
 
     return SqlStoreBackend.from_url(get_settings().resolved_database_url)
+
+
+def _triager() -> Triager:
+    from server.settings import get_settings
+    from triage import load_or_train
+
+    return load_or_train(get_settings().triage_model_dir)
+
+
+def default_triager() -> Lazy[Triager]:
+    """The trained triage model (trained from the bundled data if missing), on first use."""
+    return Lazy(_triager)
 
 
 def default_model() -> Lazy[BaseChatModel]:

@@ -36,6 +36,8 @@ INTENT_ROUTES: dict[str, Route] = {
     "shipping_delivery": "retrieve",
     "payment_billing": "retrieve",
     "policy_question": "retrieve",
+    "warranty": "retrieve",
+    "product_care": "retrieve",
 }
 
 

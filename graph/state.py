@@ -27,6 +27,8 @@ Intent = Literal[
     "complaint",
     "talk_to_human",
     "policy_question",
+    "warranty",
+    "product_care",
     "oos",
 ]
 
@@ -73,6 +75,8 @@ class State(InputState, total=False):
     """Triage of the latest customer message."""
     sentiment_trend: list[float]
     """Sentiment of the recent customer messages, oldest first (at most 5)."""
+    offer_human: bool
+    """The last two customer messages were strongly negative: offer a person."""
     passages: list[Passage]
     """Help-centre passages retrieved for the current turn."""
     handoff: dict[str, Any] | None

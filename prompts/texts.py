@@ -33,6 +33,10 @@ SIGN_IN_NOTE = """The customer is not signed in, so no account data could be \
 read. Explain that you need them to sign in (or to give an order number and its \
 email) before you can look at their account or tickets."""
 
+OFFER_HUMAN_NOTE = """The customer has been upset for two messages in a row. \
+Acknowledge their frustration in one sentence and offer to connect them with a \
+person from the team."""
+
 AGENT_PROMPTS: dict[str, str] = {
     "orders": """You are Brightside's orders specialist. Use the tools to look up \
 the customer's orders, their status and tracking. Call a tool before answering; \

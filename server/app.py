@@ -26,6 +26,7 @@ from server.threads import ThreadStore
 from store.backend import SqlStoreBackend, StoreBackend
 from store.knowledge import KnowledgeBase, Retriever
 from store.seed import is_empty, seed
+from triage import Triager, load_or_train
 
 log = logging.getLogger("supportgraph")
 UI_DIR = Path(__file__).resolve().parents[1] / "ui"
@@ -38,6 +39,7 @@ def create_app(
     model: BaseChatModel | None = None,
     retriever: Retriever | None = None,
     backend: StoreBackend | None = None,
+    triager: Triager | None = None,
 ) -> FastAPI:
     """Create the app; parts not given are opened from settings in the lifespan.
 
@@ -103,7 +105,12 @@ def create_app(
             if hasattr(chat, "load"):
                 await asyncio.to_thread(chat.load)
         app.state.model = chat
-        return build_graph(model=chat, retriever=kb, backend=store, checkpointer=saver)
+        triage = triager
+        if triage is None:
+            triage = await asyncio.to_thread(load_or_train, settings.triage_model_dir)
+        return build_graph(
+            model=chat, retriever=kb, backend=store, triager=triage, checkpointer=saver
+        )
 
     app = FastAPI(title="SupportGraph", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings

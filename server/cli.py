@@ -56,6 +56,29 @@ def _kb(args: argparse.Namespace) -> int:
     return 0
 
 
+def _triage(args: argparse.Namespace) -> int:
+    from triage import BUNDLED, evaluate_emergencies, evaluate_intents, train
+    from triage.data import load_jsonl
+    from triage.models import TrainConfig, TriageNet
+
+    if args.triage_command == "train":
+        emergencies = Path(args.emergency_data or BUNDLED["emergency_train"])
+        report = train(
+            load_jsonl(Path(args.data)),
+            load_jsonl(emergencies),
+            Path(args.out),
+            TrainConfig(epochs=args.epochs),
+        )
+        print(json.dumps(report))
+        return 0
+    net = TriageNet.load(Path(args.model))
+    result = evaluate_intents(net, load_jsonl(Path(args.data)))
+    if args.emergency_data:
+        result["emergency"] = evaluate_emergencies(net, load_jsonl(Path(args.emergency_data)))
+    print(json.dumps(result))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``supportgraph`` console script."""
     logging.basicConfig(
@@ -82,8 +105,27 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("-k", type=int, default=5)
     kb.set_defaults(func=_kb)
 
+    triage = sub.add_parser("triage", help="train and evaluate the triage model")
+    triage_sub = triage.add_subparsers(dest="triage_command", required=True)
+    train = triage_sub.add_parser(
+        "train", help="fine-tune on a JSONL dataset (label oos = out of scope)"
+    )
+    train.add_argument("--data", required=True, help="intent examples, JSONL {text, label}")
+    train.add_argument("--out", required=True, help="model directory to write")
+    train.add_argument("--emergency-data", help="emergency examples (default: the bundled set)")
+    train.add_argument("--epochs", type=int, default=4)
+    evaluate = triage_sub.add_parser("evaluate", help="print metrics of a model on a dataset")
+    evaluate.add_argument("--model", required=True)
+    evaluate.add_argument("--data", required=True)
+    evaluate.add_argument("--emergency-data", help="also measure emergency detection on this")
+    triage.set_defaults(func=_triage)
+
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"supportgraph: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

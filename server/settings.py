@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
 
     @property
+    def triage_model_dir(self) -> Path:
+        """Directory of the trained triage model."""
+        return self.data_dir / "triage"
+
+    @property
     def qdrant_path(self) -> Path:
         """Directory of the local-mode Qdrant collection."""
         return self.data_dir / "qdrant"

@@ -82,14 +82,18 @@ async def turn_events(
         return {"event": name, "id": f"{turn}-{seq}", "data": json.dumps(data)}
 
     config = {"configurable": {"thread_id": thread_id}}
+    triage = None
     try:
         async for mode, chunk in graph.astream(
             payload, config, context=context, stream_mode=["tasks", "messages"]
         ):
             if mode == "tasks":
+                if chunk["name"] == "triage" and isinstance(chunk.get("result"), dict):
+                    triage = chunk["result"].get("triage")
                 if "input" in chunk and chunk["name"] in STATUS_LABELS:
                     name = chunk["name"]
-                    yield event("status", {"node": name, "label": STATUS_LABELS[name]})
+                    status = {"node": name, "label": STATUS_LABELS[name], "triage": triage}
+                    yield event("status", status)
             else:
                 piece, meta = chunk
                 if (

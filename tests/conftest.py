@@ -35,6 +35,17 @@ def backend(seeded_db_url: str) -> SqlStoreBackend:
 
 
 @pytest.fixture(scope="session")
+def trained_triage_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The triage model trained once per session on the bundled training split."""
+    from triage import BUNDLED, train
+    from triage.data import load_jsonl
+
+    out = tmp_path_factory.mktemp("triage-model")
+    train(load_jsonl(BUNDLED["intents_train"]), load_jsonl(BUNDLED["emergency_train"]), out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An embedded Redis 8 with JSON + Search on 127.0.0.1, not persisted."""
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persist=False)

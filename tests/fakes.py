@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCa
 from langchain_core.outputs import ChatGenerationChunk
 
 from graph.llm.fake import ScriptedChatModel
-from graph.state import Passage
+from graph.state import Passage, Triage
 
 RETURNS_PASSAGE = Passage(
     article_id="returns-how-to-return",
@@ -60,3 +60,42 @@ class HistoryCountingModel(ScriptedChatModel):
         reply = f"I have seen {len(seen)} customer messages; the latest was: {last}"
         self.messages = iter([reply])
         yield from super()._stream(messages, stop, run_manager, **kwargs)
+
+
+class FakeTriage:
+    """Triage from a table of phrases, so graph tests choose the route they test."""
+
+    INTENTS = {
+        "order": "order_status",
+        "bs-1": "order_status",
+        "human": "talk_to_human",
+        "person": "talk_to_human",
+        "return": "policy_question",
+        "warranty": "policy_question",
+        "install": "book_appointment",
+        "repair": "book_appointment",
+        "recommend": "recommendation",
+        "ticket": "ticket_status",
+        "hello": "greeting",
+        "hi ": "greeting",
+        "thanks": "thanks",
+    }
+    EMERGENCIES = {"gas": "gas", "sparks": "fire", "fire": "fire"}
+
+    def __init__(self, sentiment: float = 0.0, language: str = "en") -> None:
+        self.sentiment = sentiment
+        self.language = language
+        self.seen: list[tuple[str, str | None]] = []
+
+    def triage(self, text: str, previous_language: str | None = None) -> Triage:
+        self.seen.append((text, previous_language))
+        lowered = text.lower() + " "
+        intent = next((v for k, v in self.INTENTS.items() if k in lowered), "oos")
+        emergency = next((v for k, v in self.EMERGENCIES.items() if k in lowered), None)
+        return Triage(
+            intent=intent,
+            confidence=0.9,
+            emergency=emergency,
+            sentiment=self.sentiment,
+            language=self.language,
+        )

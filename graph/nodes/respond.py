@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -29,16 +30,36 @@ def citations_for(passages: list[Passage]) -> list[Citation]:
     return list(seen.values())
 
 
+def _readable(content: Any) -> str:
+    """A tool's plain-language summary (or refusal) when it gives one, else its raw result."""
+    try:
+        data = json.loads(content)
+    except (TypeError, json.JSONDecodeError):
+        return str(content)
+    if isinstance(data, dict):
+        if data.get("refusal"):
+            return f"Refused: {data['refusal']}"
+        if data.get("summary"):
+            return str(data["summary"])
+    return str(content)
+
+
 def _facts(state: State, turn: list[Any]) -> str:
     parts = []
     for message in tool_results(turn):
-        parts.append(f"[tool {message.name}] {message.content}")
+        parts.append(f"[tool {message.name}] {_readable(message.content)}")
     for passage in state.get("passages", []):
         parts.append(f"[article {passage['article_id']}: {passage['title']}]\n{passage['text']}")
     return "\n\n".join(parts) or "(none)"
 
 
 def _notes(state: State, turn: list[Any]) -> str:
+    notes = [prompts.OFFER_HUMAN_NOTE] if state.get("offer_human") else []
+    note = _route_note(state, turn)
+    return "\n".join([*notes, note] if note else notes)
+
+
+def _route_note(state: State, turn: list[Any]) -> str:
     triage = state.get("triage")
     intent = triage["intent"] if triage else "oos"
     route = INTENT_ROUTES.get(intent)

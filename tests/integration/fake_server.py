@@ -13,7 +13,7 @@ import uvicorn
 from server.app import create_app
 from server.settings import Settings
 from store.backend import SqlStoreBackend
-from tests.fakes import HistoryCountingModel, StaticRetriever
+from tests.fakes import FakeTriage, HistoryCountingModel, StaticRetriever
 
 
 def main() -> None:
@@ -27,6 +27,7 @@ def main() -> None:
         model=HistoryCountingModel(),
         retriever=StaticRetriever(),
         backend=SqlStoreBackend.from_url(settings.database_url),
+        triager=FakeTriage(),
     )
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 

@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage
 from graph.llm.fake import ScriptedChatModel
 from server.app import create_app
 from server.settings import Settings
-from tests.fakes import StaticRetriever
+from tests.fakes import FakeTriage, StaticRetriever
 
 REPLY = "Hello! I can help with orders, returns and appointments."
 
@@ -20,7 +20,9 @@ REPLY = "Hello! I can help with orders, returns and appointments."
 def client(redis_url: str, seeded_db_url: str, backend) -> Iterator[TestClient]:
     settings = Settings(redis_url=redis_url, database_url=seeded_db_url)
     model = ScriptedChatModel(messages=itertools.repeat(AIMessage(REPLY)))
-    app = create_app(settings, model=model, retriever=StaticRetriever(), backend=backend)
+    app = create_app(
+        settings, model=model, retriever=StaticRetriever(), backend=backend, triager=FakeTriage()
+    )
     with TestClient(app) as test_client:
         yield test_client
 

@@ -8,14 +8,18 @@ from langgraph.types import Command
 
 from graph import build_graph
 from graph.context import Context
-from tests.fakes import StaticRetriever, scripted
+from tests.fakes import FakeTriage, StaticRetriever, scripted
 
 
 async def test_pending_handoff_resumes_from_redis(redis_url: str, backend) -> None:
     config = {"configurable": {"thread_id": uuid.uuid4().hex}}
     async with AsyncRedisSaver.from_conn_string(redis_url) as saver:
         graph = build_graph(
-            model=scripted(), retriever=StaticRetriever(), backend=backend, checkpointer=saver
+            model=scripted(),
+            retriever=StaticRetriever(),
+            backend=backend,
+            triager=FakeTriage(),
+            checkpointer=saver,
         )
         await graph.ainvoke(
             {"messages": [HumanMessage("let me talk to a human please")]}, config, context=Context()
@@ -24,7 +28,11 @@ async def test_pending_handoff_resumes_from_redis(redis_url: str, backend) -> No
 
     async with AsyncRedisSaver.from_conn_string(redis_url) as saver:  # a fresh process's saver
         graph = build_graph(
-            model=scripted(), retriever=StaticRetriever(), backend=backend, checkpointer=saver
+            model=scripted(),
+            retriever=StaticRetriever(),
+            backend=backend,
+            triager=FakeTriage(),
+            checkpointer=saver,
         )
         (pending,) = (await graph.aget_state(config)).interrupts
         assert pending.value["reason"] == "customer_request"

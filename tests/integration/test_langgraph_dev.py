@@ -14,12 +14,19 @@ PORT = 2031
 
 
 @pytest.mark.local_model
-async def test_langgraph_dev_runs_a_turn(tmp_path: Path) -> None:
+async def test_langgraph_dev_runs_a_turn(tmp_path: Path, trained_triage_dir: Path) -> None:
+    from graph.llm.weights import ensure_model_file
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    # The Studio graph opens its model and triage model from DATA_DIR on first use.
+    (data_dir / "models").symlink_to(ensure_model_file(ROOT / ".data" / "models").parent)
+    (data_dir / "triage").symlink_to(trained_triage_dir)
     env = {
         **os.environ,
         "LANGGRAPH_CLI_NO_ANALYTICS": "1",
         "LLM": "local",
-        "DATA_DIR": str(ROOT / ".data"),  # reuses the joined model file
+        "DATA_DIR": str(data_dir),
         "LLM_MAX_TOKENS": "40",
     }
     log = (tmp_path / "langgraph-dev.log").open("wb")

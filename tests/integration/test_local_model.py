@@ -11,7 +11,7 @@ from graph import build_graph
 from graph.context import Context
 from graph.llm import load_chat_model
 from tests.conftest import ROOT
-from tests.fakes import StaticRetriever
+from tests.fakes import FakeTriage, StaticRetriever
 
 pytestmark = pytest.mark.local_model
 
@@ -53,6 +53,7 @@ async def test_order_turn_end_to_end(local_model, backend) -> None:
         model=local_model,
         retriever=StaticRetriever(),
         backend=backend,
+        triager=FakeTriage(),
         checkpointer=InMemorySaver(),
     )
     state = await graph.ainvoke(

@@ -11,7 +11,7 @@ from langgraph.types import Command
 import prompts
 from graph import build_graph
 from graph.context import Context
-from tests.fakes import StaticRetriever, scripted, tool_call
+from tests.fakes import FakeTriage, StaticRetriever, scripted, tool_call
 
 
 def _config() -> dict:
@@ -23,6 +23,7 @@ def _build(model, backend, retriever=None):
         model=model,
         retriever=retriever or StaticRetriever(),
         backend=backend,
+        triager=FakeTriage(),
         checkpointer=InMemorySaver(),
     )
 
@@ -97,7 +98,9 @@ async def test_forced_agent_runs_one_tool_then_respond_phrases_it(backend) -> No
     ]
     assert state["messages"][-1].content == "Good news: BS-100003 is on its way."
     respond_prompt = model.seen[1][0].content
-    assert '"status": "shipped"' in respond_prompt  # the tool result reached the reply's facts
+    # the tool's result reached the reply's facts, as plain sentences
+    assert "Order BS-100003 is shipped." in respond_prompt
+    assert "Latest tracking update" in respond_prompt
 
 
 async def test_signed_in_customer_gets_recent_orders_without_giving_a_number(backend) -> None:
@@ -218,3 +221,38 @@ async def test_memory_across_turns(backend) -> None:
         "hello",
         "thanks, do you remember me?",
     ]
+
+
+async def test_two_strongly_negative_turns_offer_a_person(backend) -> None:
+    model = scripted("Sorry to hear that.", "I understand, I can get a person.")
+    graph = build_graph(
+        model=model,
+        retriever=StaticRetriever(),
+        backend=backend,
+        triager=FakeTriage(sentiment=-0.8),
+        checkpointer=InMemorySaver(),
+    )
+    config = _config()
+    first = await _turn(graph, config, "this is awful")
+    assert first["offer_human"] is False
+    assert prompts.OFFER_HUMAN_NOTE not in model.seen[0][0].content
+    second = await _turn(graph, config, "still awful, nothing works")
+    assert second["offer_human"] is True
+    assert prompts.OFFER_HUMAN_NOTE in model.seen[1][0].content
+
+
+async def test_previous_language_is_passed_to_triage(backend) -> None:
+    triager = FakeTriage(language="es")
+    model = scripted("¡Hola!", "De nada.")
+    graph = build_graph(
+        model=model,
+        retriever=StaticRetriever(),
+        backend=backend,
+        triager=triager,
+        checkpointer=InMemorySaver(),
+    )
+    config = _config()
+    await _turn(graph, config, "hola")
+    await _turn(graph, config, "gracias")
+    assert [previous for _, previous in triager.seen] == [None, "es"]
+    assert "Write your reply in Spanish" in model.seen[1][0].content

@@ -11,7 +11,7 @@ import prompts
 from graph import build_graph
 from graph.context import Context
 from graph.nodes.call_agent import pick_tool
-from tests.fakes import RETURNS_PASSAGE, StaticRetriever, scripted, tool_call
+from tests.fakes import RETURNS_PASSAGE, FakeTriage, StaticRetriever, scripted, tool_call
 
 
 def _config(context: Context | None = None) -> dict[str, Any]:
@@ -28,13 +28,15 @@ def _triage(intent: str, emergency: str | None = None, language: str = "en") -> 
     }
 
 
-def test_triage_records_result_and_trend(backend) -> None:
-    graph = build_graph(model=scripted(), retriever=StaticRetriever(), backend=backend)
+async def test_triage_records_result_and_trend(backend) -> None:
+    graph = build_graph(
+        model=scripted(), retriever=StaticRetriever(), backend=backend, triager=FakeTriage()
+    )
     state = {
         "messages": [HumanMessage("where is my order BS-100003?")],
         "sentiment_trend": [0.1] * 5,
     }
-    update = graph.nodes["triage"].invoke(state)
+    update = await graph.nodes["triage"].ainvoke(state)
     assert update["triage"]["intent"] == "order_status"
     assert update["triage"]["emergency"] is None
     assert len(update["sentiment_trend"]) == 5
@@ -44,7 +46,9 @@ def test_triage_records_result_and_trend(backend) -> None:
 async def test_retrieve_drops_passages_under_the_threshold(backend) -> None:
     weak = {**RETURNS_PASSAGE, "article_id": "weak", "score": 0.1}
     retriever = StaticRetriever([RETURNS_PASSAGE, weak])
-    graph = build_graph(model=scripted(), retriever=retriever, backend=backend)
+    graph = build_graph(
+        model=scripted(), retriever=retriever, backend=backend, triager=FakeTriage()
+    )
     update = await graph.nodes["retrieve"].ainvoke(
         {"messages": [HumanMessage("how do I return a fridge?")]}, _config()
     )
@@ -54,7 +58,9 @@ async def test_retrieve_drops_passages_under_the_threshold(backend) -> None:
 
 async def test_respond_fences_passages_and_cites_them(backend) -> None:
     model = scripted("You have 30 days.")
-    graph = build_graph(model=model, retriever=StaticRetriever(), backend=backend)
+    graph = build_graph(
+        model=model, retriever=StaticRetriever(), backend=backend, triager=FakeTriage()
+    )
     state = {
         "messages": [HumanMessage("how long to return?")],
         "triage": _triage("policy_question", language="es"),
@@ -74,7 +80,9 @@ async def test_respond_fences_passages_and_cites_them(backend) -> None:
 
 async def test_respond_without_passages_declines_to_guess(backend) -> None:
     model = scripted("I couldn't find that.")
-    graph = build_graph(model=model, retriever=StaticRetriever([]), backend=backend)
+    graph = build_graph(
+        model=model, retriever=StaticRetriever([]), backend=backend, triager=FakeTriage()
+    )
     state = {
         "messages": [HumanMessage("do you sell boats?")],
         "triage": _triage("policy_question"),
@@ -85,7 +93,9 @@ async def test_respond_without_passages_declines_to_guess(backend) -> None:
 
 
 def test_alert_safety_sends_the_written_instructions(backend) -> None:
-    graph = build_graph(model=scripted(), retriever=StaticRetriever(), backend=backend)
+    graph = build_graph(
+        model=scripted(), retriever=StaticRetriever(), backend=backend, triager=FakeTriage()
+    )
     update = graph.nodes["alert_safety"].invoke(
         {"messages": [HumanMessage("my dryer is on fire")], "triage": _triage("oos", "fire")}
     )
@@ -94,7 +104,9 @@ def test_alert_safety_sends_the_written_instructions(backend) -> None:
 
 async def test_forced_agent_binds_only_its_tools_and_forces_one(backend) -> None:
     model = scripted(tool_call("get_order_status", order_id="BS-100003"), forced=True)
-    graph = build_graph(model=model, retriever=StaticRetriever(), backend=backend)
+    graph = build_graph(
+        model=model, retriever=StaticRetriever(), backend=backend, triager=FakeTriage()
+    )
     state = {"messages": [HumanMessage("where is BS-100003?")], "triage": _triage("order_status")}
     update = await graph.nodes["call_orders_agent"].ainvoke(state, _config())
     assert update["messages"][0].tool_calls[0]["name"] == "get_order_status"
@@ -104,7 +116,9 @@ async def test_forced_agent_binds_only_its_tools_and_forces_one(backend) -> None
 
 
 async def test_orders_tools_node_refuses_someone_elses_order(backend) -> None:
-    graph = build_graph(model=scripted(), retriever=StaticRetriever(), backend=backend)
+    graph = build_graph(
+        model=scripted(), retriever=StaticRetriever(), backend=backend, triager=FakeTriage()
+    )
     call = tool_call("get_order_status", order_id="BS-100003")  # Ava's (C0001) order
     state = {"messages": [HumanMessage("where is BS-100003?"), call]}
     update = await graph.nodes["orders_tools"].ainvoke(state, _config(Context(customer_id="C0002")))
@@ -125,7 +139,9 @@ def test_pick_tool_decides_in_code() -> None:
 
 async def test_agent_reply_is_kept_by_respond(backend) -> None:
     model = scripted()
-    graph = build_graph(model=model, retriever=StaticRetriever(), backend=backend)
+    graph = build_graph(
+        model=model, retriever=StaticRetriever(), backend=backend, triager=FakeTriage()
+    )
     call = tool_call("list_recent_orders")
     final = AIMessage(content="Your last order shipped.", id="final")
     from langchain_core.messages import ToolMessage

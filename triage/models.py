@@ -1,0 +1,328 @@
+"""The trained triage model: fine-tuned MiniLM heads averaged with lexical ones.
+
+A fine-tuned MiniLM encoder with two linear heads is averaged with a lexical
+(TF-IDF n-gram) logistic regression per head.
+
+Logistic regression on frozen all-MiniLM-L6-v2 embeddings (with or without
+TF-IDF n-grams) reached 0.92 intent accuracy and, at 0.99 emergency recall, a
+0.35 false-positive rate on an earlier held-out split. So the encoder itself is
+fine-tuned, jointly for intent (with ``oos``) and emergency kind (with
+``none``); each head stays one linear layer over the normalised embedding.
+Averaging its probabilities with a word and character n-gram model adds the
+lexical evidence ("hanging myself", "not responding") the encoder smooths over.
+
+Thresholds are calibrated on a held-back part of the *training* file:
+
+* intent: the best in-scope class must reach ``oos_threshold``, else ``oos``;
+* emergency: a danger score ``1 - p(none)`` at or over ``emergency_threshold``
+  is an emergency of the most likely kind; the threshold keeps every
+  calibration positive flagged (recall first), with a safety margin.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import torch
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from torch import nn
+
+from triage.data import NO_EMERGENCY, OOS, Example
+
+FORMAT_VERSION = 3
+LEXICAL_WEIGHT = 0.5
+"""Share of the lexical model in the averaged probabilities."""
+SCALE = 20.0
+"""Logit scale over unit-length embeddings (a cosine classifier)."""
+
+
+@dataclass
+class Prediction:
+    """Triage of one message by the model."""
+
+    intent: str
+    confidence: float
+    emergency: str | None
+    danger: float
+
+
+@dataclass
+class TrainConfig:
+    """Fine-tuning settings."""
+
+    epochs: int = 4
+    batch_size: int = 32
+    encoder_lr: float = 4e-5
+    head_lr: float = 3e-3
+    calibration_share: float = 0.15
+    min_oos_recall: float = 0.92
+    emergency_margin: float = 0.8
+    """The emergency threshold is this fraction of the lowest calibration positive's score."""
+    seed: int = 13
+
+
+class TriageNet:
+    """Encoder + intent head + emergency head."""
+
+    def __init__(
+        self,
+        encoder: Any,
+        intent_labels: list[str],
+        emergency_labels: list[str],
+        oos_threshold: float = 0.0,
+        emergency_threshold: float = 0.5,
+    ) -> None:
+        self.encoder = encoder
+        self.intent_labels = intent_labels
+        self.emergency_labels = emergency_labels
+        self.intent_head = nn.Linear(384, len(intent_labels))
+        self.emergency_head = nn.Linear(384, len(emergency_labels))
+        self.oos_threshold = oos_threshold
+        self.emergency_threshold = emergency_threshold
+        self.lexical_intent: Any = None
+        self.lexical_emergency: Any = None
+
+    # -- inference ------------------------------------------------------------
+
+    def _embed(self, texts: list[str]) -> torch.Tensor:
+        features = self.encoder.preprocess(texts)
+        embeddings: torch.Tensor = self.encoder(features)["sentence_embedding"]
+        return embeddings * SCALE
+
+    def probabilities(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Intent and emergency class probabilities for ``texts``."""
+        self.encoder.eval()
+        with torch.inference_mode():
+            z = self._embed(texts)
+            intent = torch.softmax(self.intent_head(z), dim=-1).numpy()
+            emergency = torch.softmax(self.emergency_head(z), dim=-1).numpy()
+        if self.lexical_intent is not None:
+            lexical = self.lexical_intent.predict_proba(texts)
+            intent = (1 - LEXICAL_WEIGHT) * intent + LEXICAL_WEIGHT * lexical
+        if self.lexical_emergency is not None:
+            lexical = self.lexical_emergency.predict_proba(texts)
+            emergency = (1 - LEXICAL_WEIGHT) * emergency + LEXICAL_WEIGHT * lexical
+        return intent, emergency
+
+    def predict(self, texts: list[str]) -> list[Prediction]:
+        """Decide intent and emergency for each text."""
+        intent, emergency = self.probabilities(texts)
+        return [
+            Prediction(*self._decide_intent(i), *self._decide_emergency(e))
+            for i, e in zip(intent, emergency, strict=True)
+        ]
+
+    def _decide_intent(self, row: np.ndarray, threshold: float | None = None) -> tuple[str, float]:
+        threshold = self.oos_threshold if threshold is None else threshold
+        best = int(np.argmax(row))
+        label, confidence = self.intent_labels[best], float(row[best])
+        if label != OOS and confidence < threshold:
+            label = OOS
+        return label, round(confidence, 4)
+
+    def _danger(self, row: np.ndarray) -> float:
+        return 1.0 - float(row[self.emergency_labels.index(NO_EMERGENCY)])
+
+    def _decide_emergency(self, row: np.ndarray) -> tuple[str | None, float]:
+        danger = self._danger(row)
+        if danger < self.emergency_threshold:
+            return None, round(danger, 4)
+        none = self.emergency_labels.index(NO_EMERGENCY)
+        ranked = [int(i) for i in np.argsort(row)[::-1] if int(i) != none]
+        return self.emergency_labels[ranked[0]], round(danger, 4)
+
+    # -- training -------------------------------------------------------------
+
+    @classmethod
+    def train(
+        cls,
+        encoder: Any,
+        intents: list[Example],
+        emergencies: list[Example],
+        config: TrainConfig | None = None,
+        log: Any = print,
+    ) -> tuple[TriageNet, dict[str, Any]]:
+        """Fine-tune on the examples and calibrate thresholds on a held-back share."""
+        config = config or TrainConfig()
+        rng = random.Random(config.seed)
+        torch.manual_seed(config.seed)
+        fit_i, cal_i = _stratified_split(intents, config.calibration_share, rng)
+        fit_e, cal_e = _stratified_split(emergencies, config.calibration_share, rng)
+        net = cls(
+            encoder,
+            sorted({e.label for e in intents}),
+            sorted({e.label for e in emergencies}),
+        )
+        net._fit(fit_i, fit_e, config, rng, log)
+        net.lexical_intent = _lexical_model(fit_i)
+        net.lexical_emergency = _lexical_model(fit_e)
+        report = net._calibrate(cal_i, cal_e, config)
+        report.update({"fit_examples": len(fit_i) + len(fit_e), "epochs": config.epochs})
+        return net, report
+
+    def _fit(
+        self,
+        intents: list[Example],
+        emergencies: list[Example],
+        config: TrainConfig,
+        rng: random.Random,
+        log: Any,
+    ) -> None:
+        heads = list(self.intent_head.parameters()) + list(self.emergency_head.parameters())
+        optimizer = torch.optim.AdamW(
+            [
+                {"params": self.encoder.parameters(), "lr": config.encoder_lr},
+                {"params": heads, "lr": config.head_lr},
+            ],
+            weight_decay=0.01,
+        )
+        loss_fn = nn.CrossEntropyLoss()
+        tasks = [
+            (self.intent_head, self.intent_labels, intents),
+            (self.emergency_head, self.emergency_labels, emergencies),
+        ]
+        for epoch in range(config.epochs):
+            self.encoder.train()
+            batches = []
+            for head, labels, examples in tasks:
+                shuffled = examples[:]
+                rng.shuffle(shuffled)
+                for start in range(0, len(shuffled), config.batch_size):
+                    batches.append((head, labels, shuffled[start : start + config.batch_size]))
+            rng.shuffle(batches)
+            total = 0.0
+            for head, labels, batch in batches:
+                logits = head(self._embed([e.text for e in batch]))
+                target = torch.tensor([labels.index(e.label) for e in batch])
+                loss = loss_fn(logits, target)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += float(loss.detach())
+            log(f"epoch {epoch + 1}/{config.epochs}: mean loss {total / len(batches):.4f}")
+
+    def _calibrate(
+        self, intents: list[Example], emergencies: list[Example], config: TrainConfig
+    ) -> dict[str, Any]:
+        probs, _ = self.probabilities([e.text for e in intents])
+        gold = np.array([e.label for e in intents])
+        best_threshold, best_accuracy = 0.0, -1.0
+        for threshold in np.arange(0.0, 0.95, 0.01):
+            predicted = np.array([self._decide_intent(row, threshold)[0] for row in probs])
+            oos = gold == OOS
+            oos_recall = float(np.mean(predicted[oos] == OOS)) if oos.any() else 1.0
+            accuracy = float(np.mean(predicted == gold))
+            if oos_recall >= config.min_oos_recall and accuracy > best_accuracy:
+                best_threshold, best_accuracy = float(threshold), accuracy
+        self.oos_threshold = round(best_threshold, 2)
+
+        _, eprobs = self.probabilities([e.text for e in emergencies])
+        danger = np.array([self._danger(row) for row in eprobs])
+        positive = np.array([e.label != NO_EMERGENCY for e in emergencies])
+        lowest = float(danger[positive].min()) if positive.any() else 0.5
+        self.emergency_threshold = round(min(0.5, lowest * config.emergency_margin), 4)
+        flagged = danger >= self.emergency_threshold
+        return {
+            "calibration_intent_accuracy": round(best_accuracy, 4),
+            "oos_threshold": self.oos_threshold,
+            "emergency_threshold": self.emergency_threshold,
+            "calibration_emergency_recall": round(float(flagged[positive].mean()), 4),
+            "calibration_false_positive_rate": round(float(flagged[~positive].mean()), 4),
+        }
+
+    # -- persistence ----------------------------------------------------------
+
+    def save(self, directory: Path, info: dict[str, Any]) -> None:
+        """Write the encoder, the heads and ``info.json``."""
+        directory.mkdir(parents=True, exist_ok=True)
+        self.encoder.save(str(directory / "encoder"))
+        torch.save(
+            {
+                "intent": self.intent_head.state_dict(),
+                "emergency": self.emergency_head.state_dict(),
+            },
+            directory / "heads.pt",
+        )
+        joblib.dump(
+            {"intent": self.lexical_intent, "emergency": self.lexical_emergency},
+            directory / "lexical.joblib",
+        )
+        meta = {
+            **info,
+            "format_version": FORMAT_VERSION,
+            "intent_labels": self.intent_labels,
+            "emergency_labels": self.emergency_labels,
+            "oos_threshold": self.oos_threshold,
+            "emergency_threshold": self.emergency_threshold,
+        }
+        (directory / "info.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, directory: Path) -> TriageNet:
+        """Read a model written by ``save``."""
+        from sentence_transformers import SentenceTransformer
+
+        info_path = directory / "info.json"
+        if not info_path.exists():
+            raise FileNotFoundError(f"no trained triage model in {directory}")
+        info = json.loads(info_path.read_text())
+        if info.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"{directory} holds a triage model of another format; retrain it")
+        encoder = SentenceTransformer(str(directory / "encoder"), device="cpu")
+        net = cls(
+            encoder,
+            info["intent_labels"],
+            info["emergency_labels"],
+            info["oos_threshold"],
+            info["emergency_threshold"],
+        )
+        heads = torch.load(directory / "heads.pt", weights_only=True)
+        net.intent_head.load_state_dict(heads["intent"])
+        net.emergency_head.load_state_dict(heads["emergency"])
+        lexical = joblib.load(directory / "lexical.joblib")
+        net.lexical_intent, net.lexical_emergency = lexical["intent"], lexical["emergency"]
+        net.encoder.eval()
+        return net
+
+
+def _stratified_split(
+    examples: list[Example], share: float, rng: random.Random
+) -> tuple[list[Example], list[Example]]:
+    by_label: dict[str, list[Example]] = {}
+    for example in examples:
+        by_label.setdefault(example.label, []).append(example)
+    fit, held = [], []
+    for label in sorted(by_label):
+        items = by_label[label][:]
+        rng.shuffle(items)
+        n = max(1, round(len(items) * share))
+        held += items[:n]
+        fit += items[n:]
+    return fit, held
+
+
+def _lexical_model(examples: list[Example]) -> Pipeline:
+    """Word and character n-gram TF-IDF with a balanced logistic regression."""
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
+                ),
+            ),
+        ]
+    )
+    classifier = LogisticRegression(C=10.0, max_iter=5000, class_weight="balanced")
+    model = Pipeline([("features", features), ("classifier", classifier)])
+    model.fit([e.text for e in examples], [e.label for e in examples])
+    return model
