@@ -146,7 +146,9 @@ def evaluate_emergencies(net: TriageNet, examples: list[Example]) -> dict[str, A
 def load_or_train(directory: Path) -> ModelTriage:
     """Load the triage model, training it from the bundled data first if it is missing."""
     if not (directory / "info.json").exists():
-        log.info("training the triage model into %s (first start, 3-10 minutes on 2 cores)", directory)
+        log.info(
+            "training the triage model into %s (first start, 3-10 minutes on 2 cores)", directory
+        )
         report = train(
             load_jsonl(BUNDLED["intents_train"]), load_jsonl(BUNDLED["emergency_train"]), directory
         )

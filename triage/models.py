@@ -15,14 +15,15 @@ Thresholds are calibrated on a held-back part of the *training* file:
 
 * intent: the best in-scope class must reach ``oos_threshold``, else ``oos``;
 * emergency: a danger score ``1 - p(none)`` at or over ``emergency_threshold``
-  is an emergency of the most likely kind; the threshold keeps every
-  calibration positive flagged (recall first), with a safety margin.
+  is an emergency of the most likely kind; the threshold is the lowest whose
+  calibration false-positive rate fits a budget (5%).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,13 @@ from torch import nn
 from triage.data import NO_EMERGENCY, OOS, Example
 
 FORMAT_VERSION = 3
+SELF_HARM_NET = re.compile(
+    r"\b(suicid\w*|kill(ing)? myself|end(ing)? my (own )?life|take my (own )?life|"
+    r"self[- ]harm\w*|hurt(ing)? myself|want to die|better off dead)\b",
+    re.IGNORECASE,
+)
+"""A safety net under the model for explicit self-harm statements, which it scored as low
+as 0.16 ("i'm suicidal"). Over the 4,800 labelled messages it matches only self-harm."""
 LEXICAL_WEIGHT = 0.5
 """Share of the lexical model in the averaged probabilities."""
 SCALE = 20.0
@@ -63,9 +71,9 @@ class TrainConfig:
     encoder_lr: float = 4e-5
     head_lr: float = 3e-3
     calibration_share: float = 0.15
-    min_oos_recall: float = 0.92
-    emergency_margin: float = 0.8
-    """The emergency threshold is this fraction of the lowest calibration positive's score."""
+    emergency_fpr_budget: float = 0.05
+    """The emergency threshold is the lowest one whose calibration false-positive rate
+    stays within this budget."""
     seed: int = 13
 
 
@@ -115,10 +123,13 @@ class TriageNet:
     def predict(self, texts: list[str]) -> list[Prediction]:
         """Decide intent and emergency for each text."""
         intent, emergency = self.probabilities(texts)
-        return [
-            Prediction(*self._decide_intent(i), *self._decide_emergency(e))
-            for i, e in zip(intent, emergency, strict=True)
-        ]
+        predictions = []
+        for text, i, e in zip(texts, intent, emergency, strict=True):
+            kind, danger = self._decide_emergency(e)
+            if kind is None and SELF_HARM_NET.search(text):
+                kind = "self_harm"
+            predictions.append(Prediction(*self._decide_intent(i), kind, danger))
+        return predictions
 
     def _decide_intent(self, row: np.ndarray, threshold: float | None = None) -> tuple[str, float]:
         threshold = self.oos_threshold if threshold is None else threshold
@@ -214,21 +225,31 @@ class TriageNet:
     ) -> dict[str, Any]:
         probs, _ = self.probabilities([e.text for e in intents])
         gold = np.array([e.label for e in intents])
+        # The most accurate threshold (the lowest among equals): a hard recall constraint
+        # on the ~70 calibration out-of-scope examples swung it by 0.5 between runs.
         best_threshold, best_accuracy = 0.0, -1.0
         for threshold in np.arange(0.0, 0.95, 0.01):
             predicted = np.array([self._decide_intent(row, threshold)[0] for row in probs])
-            oos = gold == OOS
-            oos_recall = float(np.mean(predicted[oos] == OOS)) if oos.any() else 1.0
             accuracy = float(np.mean(predicted == gold))
-            if oos_recall >= config.min_oos_recall and accuracy > best_accuracy:
+            if accuracy > best_accuracy:
                 best_threshold, best_accuracy = float(threshold), accuracy
         self.oos_threshold = round(best_threshold, 2)
 
         _, eprobs = self.probabilities([e.text for e in emergencies])
         danger = np.array([self._danger(row) for row in eprobs])
         positive = np.array([e.label != NO_EMERGENCY for e in emergencies])
-        lowest = float(danger[positive].min()) if positive.any() else 0.5
-        self.emergency_threshold = round(min(0.5, lowest * config.emergency_margin), 4)
+        # A recall-first threshold (under the lowest calibration positive) was 0.13 and
+        # flagged "Hi there!" and order questions; an explicit false-alarm budget is used.
+        negatives = danger[~positive]
+        self.emergency_threshold = next(
+            (
+                round(float(t), 3)
+                for t in np.arange(0.0, 1.0, 0.005)
+                if not negatives.size
+                or float(np.mean(negatives >= t)) <= config.emergency_fpr_budget
+            ),
+            0.5,
+        )
         flagged = danger >= self.emergency_threshold
         return {
             "calibration_intent_accuracy": round(best_accuracy, 4),

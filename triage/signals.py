@@ -26,7 +26,7 @@ class Sentiment:
 class LanguageGuesser:
     """Language of short chat messages; unsure guesses fall back to a default."""
 
-    def __init__(self, min_confidence: float = 0.45) -> None:
+    def __init__(self, min_confidence: float = 0.45, min_confidence_one_word: float = 0.65) -> None:
         from lingua import IsoCode639_1, LanguageDetectorBuilder
 
         codes = [getattr(IsoCode639_1, code.upper()) for code in SUPPORTED_LANGUAGES]
@@ -36,10 +36,13 @@ class LanguageGuesser:
             .build()
         )
         self.min_confidence = min_confidence
+        self.min_confidence_one_word = min_confidence_one_word
 
     def guess(self, text: str, default: str = "en") -> str:
         """The ISO 639-1 code of ``text``, or ``default`` when the detector is unsure."""
         values = self._detector.compute_language_confidence_values(text)
-        if not values or values[0].value < self.min_confidence:
+        one_word = len(text.split()) < 2  # "ok" reads as Dutch at 0.51; "gracias" is 0.70
+        needed = self.min_confidence_one_word if one_word else self.min_confidence
+        if not values or values[0].value < needed:
             return default
         return str(values[0].language.iso_code_639_1.name.lower())
