@@ -59,6 +59,7 @@ lint: install ## ruff and mypy
 bench: install ## benchmarks that print figures
 	$(BIN)/python bench/turn_latency.py
 	$(BIN)/python bench/triage.py
+	$(BIN)/python bench/retrieval.py
 
 clean: ## remove the virtualenv and local data (conversations, store, index, joined model)
 	rm -rf $(VENV) .data

@@ -50,7 +50,8 @@ def _kb(args: argparse.Namespace) -> int:
         if args.kb_command == "ingest":
             print(json.dumps(kb.ingest(Path(args.path))))
         else:
-            print(json.dumps(kb.search(args.query, k=args.k), indent=2))
+            hits = kb.search(args.query, k=args.k, category=args.category)
+            print(json.dumps(hits, indent=2))
     finally:
         kb.close()
     return 0
@@ -103,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     search = kb_sub.add_parser("search", help="print the top hits for a query as JSON")
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5)
+    search.add_argument("--category", help="only articles of this category")
     kb.set_defaults(func=_kb)
 
     triage = sub.add_parser("triage", help="train and evaluate the triage model")

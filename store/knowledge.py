@@ -23,8 +23,10 @@ _ID_NAMESPACE = uuid.UUID("5b0c7f4e-6f61-4c8e-9a39-0b1e5d3d2a10")
 class Retriever(Protocol):
     """Anything that finds help-centre passages."""
 
-    async def asearch(self, query: str, k: int = 4) -> list[Passage]:
-        """Return up to ``k`` passages, best first, with cosine scores."""
+    async def asearch(
+        self, query: str, k: int = 4, *, language: str | None = None, category: str | None = None
+    ) -> list[Passage]:
+        """Return up to ``k`` passages, best first, with cosine scores, optionally filtered."""
         ...
 
 
@@ -145,10 +147,22 @@ class KnowledgeBase:
             )
         return {"chunks": len(chunks), "added": len(new), "removed": len(stale)}
 
-    def search(self, query: str, k: int = 4) -> list[Passage]:
-        """Return the ``k`` nearest chunks with cosine scores."""
+    def search(
+        self, query: str, k: int = 4, *, language: str | None = None, category: str | None = None
+    ) -> list[Passage]:
+        """Return the ``k`` nearest chunks with cosine scores, filtered by payload."""
         vector = self.embedder.embed([query])[0]
-        hits = self.client.query_points(self.collection, query=vector, limit=k).points
+        conditions = [
+            models.FieldCondition(key=key, match=models.MatchValue(value=value))
+            for key, value in (("language", language), ("category", category))
+            if value
+        ]
+        hits = self.client.query_points(
+            self.collection,
+            query=vector,
+            limit=k,
+            query_filter=models.Filter(must=list(conditions)) if conditions else None,
+        ).points
         return [
             Passage(
                 article_id=str(h.payload["article_id"]),
@@ -160,9 +174,13 @@ class KnowledgeBase:
             if h.payload
         ]
 
-    async def asearch(self, query: str, k: int = 4) -> list[Passage]:
+    async def asearch(
+        self, query: str, k: int = 4, *, language: str | None = None, category: str | None = None
+    ) -> list[Passage]:
         """``search`` off the event loop."""
-        return await asyncio.to_thread(self.search, query, k)
+        return await asyncio.to_thread(
+            lambda: self.search(query, k, language=language, category=category)
+        )
 
     def close(self) -> None:
         """Release the Qdrant client (and its local-mode lock)."""

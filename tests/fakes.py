@@ -28,7 +28,9 @@ class StaticRetriever:
         self.passages = passages if passages is not None else [RETURNS_PASSAGE]
         self.queries: list[str] = []
 
-    async def asearch(self, query: str, k: int = 4) -> list[Passage]:
+    async def asearch(
+        self, query: str, k: int = 4, *, language: str | None = None, category: str | None = None
+    ) -> list[Passage]:
         self.queries.append(query)
         return self.passages[:k]
 

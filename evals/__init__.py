@@ -1,0 +1,1 @@
+"""Offline evaluations: datasets in ``evals/datasets/``, one module per suite."""
