@@ -28,11 +28,6 @@ class Lazy(Generic[T]):
         lazy._value, lazy._ready = value, True
         return lazy
 
-    @property
-    def ready(self) -> bool:
-        """Whether the value has been made."""
-        return self._ready
-
     def get(self) -> T:
         """Return the value, making it on first call."""
         if not self._ready:

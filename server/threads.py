@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import defaultdict
+import weakref
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -22,7 +22,8 @@ class ThreadStore:
     def __init__(self, redis: Redis, ttl_seconds: int) -> None:
         self.redis = redis
         self.ttl_seconds = ttl_seconds
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # A lock lives only while a turn holds it: no per-thread entry is kept forever.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def create(self, customer_id: str | None = None) -> str:
         """Register a new thread and return its id."""
@@ -44,4 +45,7 @@ class ThreadStore:
 
     def lock(self, thread_id: str) -> asyncio.Lock:
         """The lock that keeps one turn at a time running on a thread (in this process)."""
-        return self._locks[thread_id]
+        lock = self._locks.get(thread_id)
+        if lock is None:
+            lock = self._locks[thread_id] = asyncio.Lock()
+        return lock

@@ -19,7 +19,7 @@ def latest_customer_text(messages: Sequence[AnyMessage]) -> str:
     """Text of the latest customer message."""
     for message in reversed(messages):
         if isinstance(message, HumanMessage):
-            return message.text if hasattr(message, "text") else str(message.content)
+            return message.text
     return ""
 
 

@@ -46,7 +46,7 @@ class ThreadView(BaseModel):
 class MessageIn(BaseModel):
     """A customer message."""
 
-    content: str = Field(min_length=1, max_length=4000)
+    content: str = Field(min_length=1, description="At most MAX_MESSAGE_CHARS characters.")
     client_message_id: str | None = Field(
         None, min_length=1, max_length=100, description="Client-made id of this message."
     )
