@@ -23,6 +23,8 @@ from graph.resources import Lazy
 from graph.routing import route_after_agent, route_after_triage
 from graph.state import InputState, State
 from store.backend import StoreBackend
+from store.catalog import ProductIndex, Recommender
+from store.embeddings import Embedder
 from store.knowledge import Retriever
 from tools import DOMAINS, build_tools
 from triage import Triager
@@ -34,6 +36,7 @@ def build_graph(
     retriever: Retriever | Lazy[Retriever],
     backend: StoreBackend | Lazy[StoreBackend],
     triager: Triager | Lazy[Triager],
+    recommender: Recommender | Lazy[Recommender] | None = None,
     checkpointer: BaseCheckpointSaver | None = None,
     force_tools: bool | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -44,13 +47,18 @@ def build_graph(
         retriever: Help-centre search.
         backend: The store the specialist tools act on.
         triager: Intent, emergency, sentiment and language of each message.
+        recommender: Product search by embedding; ``None`` indexes the backend's
+            catalogue with the local MiniLM on first use.
         checkpointer: Where conversation state is saved; ``None`` for none
             (LangGraph Studio brings its own).
         force_tools: Force the first tool from the intent (for weak models);
             ``None`` asks the model (``needs_forced_tools``).
     """
     chat = Lazy.of(model)
-    tools_by_domain = build_tools(Lazy.of(backend))
+    store = Lazy.of(backend)
+    if recommender is None:
+        recommender = Lazy(lambda: ProductIndex(store.get(), Embedder()))
+    tools_by_domain = build_tools(store, Lazy.of(recommender))
 
     def forced(model_: BaseChatModel) -> bool:
         return needs_forced_tools(model_) if force_tools is None else force_tools

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
@@ -44,6 +44,9 @@ class Triage(TypedDict):
     """Compound score from -1 (very negative) to 1 (very positive)."""
     language: str
     """ISO 639-1 code of the message's language."""
+    follow_up: NotRequired[bool]
+    """The message only made sense as an answer to the previous turn (an email,
+    "the second one"), so the previous intent was kept."""
 
 
 class Passage(TypedDict):
@@ -60,6 +63,11 @@ class Citation(TypedDict):
 
     id: str
     title: str
+
+
+def _union(left: list[str] | None, right: list[str] | None) -> list[str]:
+    """Keep every id once, in the order first seen."""
+    return list(dict.fromkeys([*(left or []), *(right or [])]))
 
 
 class InputState(TypedDict):
@@ -81,3 +89,5 @@ class State(InputState, total=False):
     """Help-centre passages retrieved for the current turn."""
     handoff: dict[str, Any] | None
     """The pending or last handoff request."""
+    verified_orders: Annotated[list[str], _union]
+    """Orders an anonymous customer proved with the order number and its email."""

@@ -24,6 +24,7 @@ from server.routes import health, threads
 from server.settings import Settings, get_settings
 from server.threads import ThreadStore
 from store.backend import SqlStoreBackend, StoreBackend
+from store.catalog import ProductIndex
 from store.knowledge import KnowledgeBase, Retriever
 from store.seed import is_empty, seed
 from triage import Triager, load_or_train
@@ -65,6 +66,7 @@ def create_app(
             stack.push_async_callback(app.state.redis.aclose)
             app.state.threads = ThreadStore(app.state.redis, settings.checkpoint_ttl_minutes * 60)
             app.state.model = model
+            app.state.backend = backend
             if graph is not None:
                 app.state.graph = graph
             else:
@@ -81,6 +83,7 @@ def create_app(
                 counts = await asyncio.to_thread(seed, sql.engine)
                 log.info("seeded the demo store: %s", counts)
             store = sql
+        app.state.backend = store
         kb = retriever
         if kb is None:
             opened = await asyncio.to_thread(
@@ -109,7 +112,12 @@ def create_app(
         if triage is None:
             triage = await asyncio.to_thread(load_or_train, settings.triage_model_dir)
         return build_graph(
-            model=chat, retriever=kb, backend=store, triager=triage, checkpointer=saver
+            model=chat,
+            retriever=kb,
+            backend=store,
+            triager=triage,
+            recommender=ProductIndex(store, kb.embedder) if isinstance(kb, KnowledgeBase) else None,
+            checkpointer=saver,
         )
 
     app = FastAPI(title="SupportGraph", version="0.1.0", lifespan=lifespan)

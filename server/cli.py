@@ -40,6 +40,20 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token(args: argparse.Namespace) -> int:
+    from server.auth import mint_customer_token, token_secret
+    from server.settings import get_settings
+
+    settings = get_settings()
+    token = mint_customer_token(token_secret(settings), args.customer_id, args.minutes)
+    print(token)
+    print(
+        f"chat page: http://{settings.host}:{settings.port}/?token={token}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _kb(args: argparse.Namespace) -> int:
     from server.settings import get_settings
     from store.knowledge import KnowledgeBase
@@ -96,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     seed = sub.add_parser("seed", help="fill the store with deterministic demo data")
     seed.add_argument("--if-empty", action="store_true", help="only when nothing is there")
     seed.set_defaults(func=_seed)
+
+    token = sub.add_parser("token", help="print a signed customer token (demo sign-in)")
+    token.add_argument("customer_id", help="e.g. C0001 (Ava Thompson)")
+    token.add_argument("--minutes", type=int, default=24 * 60, help="validity")
+    token.set_defaults(func=_token)
 
     kb = sub.add_parser("kb", help="the help-centre knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from server.errors import ApiError
 from server.settings import Settings
 from server.threads import ThreadStore
+from store.backend import StoreBackend
 
 
 def _settings(request: Request) -> Settings:
@@ -19,6 +20,10 @@ def _graph(request: Request) -> Any:
     return request.app.state.graph
 
 
+def _backend(request: Request) -> StoreBackend | None:
+    return getattr(request.app.state, "backend", None)
+
+
 def _threads(request: Request) -> ThreadStore:
     return request.app.state.threads
 
@@ -26,6 +31,7 @@ def _threads(request: Request) -> ThreadStore:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 GraphDep = Annotated[Any, Depends(_graph)]
 ThreadsDep = Annotated[ThreadStore, Depends(_threads)]
+BackendDep = Annotated[StoreBackend | None, Depends(_backend)]
 
 
 async def _thread(thread_id: str, threads: ThreadsDep) -> dict[str, Any]:

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         60 * 24 * 30, description="How long an idle conversation is kept (minutes)."
     )
     max_message_chars: int = 4000
+    customer_token_secret: SecretStr | None = Field(
+        None,
+        description="HS256 secret of signed customer tokens; unset: one generated in DATA_DIR.",
+    )
 
     @property
     def triage_model_dir(self) -> Path:

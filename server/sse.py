@@ -70,9 +70,14 @@ async def turn_events(
     thread_id: str,
     payload: Any,
     context: Context,
-    message_id: str,
+    expect_interrupt: str | None = None,
 ) -> AsyncIterator[dict[str, str]]:
-    """Run one turn and yield its events as sse-starlette dicts."""
+    """Run one turn and yield its events as sse-starlette dicts.
+
+    ``payload`` is the new message, or a ``Command`` resuming an interrupt; with
+    ``expect_interrupt`` the turn only runs if that interrupt is still pending
+    (another request may have answered it meanwhile).
+    """
     turn = uuid.uuid4().hex[:12]
     seq = 0
 
@@ -84,6 +89,16 @@ async def turn_events(
     config = {"configurable": {"thread_id": thread_id}}
     triage = None
     try:
+        before = await graph.aget_state(config)
+        if expect_interrupt is not None and expect_interrupt not in {
+            p.id for p in before.interrupts
+        }:
+            yield event(
+                "error",
+                {"code": "nothing_to_confirm", "message": "That action was already answered."},
+            )
+            return
+        seen = len(before.values.get("messages", []))
         async for mode, chunk in graph.astream(
             payload, config, context=context, stream_mode=["tasks", "messages"]
         ):
@@ -106,10 +121,7 @@ async def turn_events(
 
         state = await graph.aget_state(config)
         messages = state.values.get("messages", [])
-        start = next(
-            (i for i in range(len(messages) - 1, -1, -1) if messages[i].id == message_id), 0
-        )
-        replies = [v for m in messages[start + 1 :] if (v := message_view(m))]
+        replies = [v for m in messages[seen:] if (v := message_view(m)) and v["role"] != "user"]
         if replies:
             yield event("message", {**replies[-1], "triage": state.values.get("triage")})
         for pending in state.interrupts:

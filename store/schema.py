@@ -24,7 +24,13 @@ customers = Table(
     Column("name", String, nullable=False),
     Column("email", String, nullable=False, unique=True),
     Column("phone", String),
-    Column("contact_preference", String, nullable=False, default="email"),
+    Column(
+        "contact_preference",
+        String,
+        nullable=False,
+        default="email",
+        comment="Comma-separated channels: email, sms, phone.",
+    ),
     Column("created_at", DateTime, nullable=False),
 )
 
@@ -94,11 +100,25 @@ tracking_events = Table(
     Column("location", String, nullable=False),
 )
 
+returns = Table(
+    "returns",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("reason", String, nullable=False),
+    Column("status", String, nullable=False, comment="requested, received, refunded"),
+    Column("refund_amount", Float, nullable=False),
+    Column("collection_fee", Float, nullable=False, default=0.0),
+    Column("refund_status", String, nullable=False, comment="auto_approved, needs_review"),
+    Column("created_at", DateTime, nullable=False),
+)
+
 tickets = Table(
     "tickets",
     metadata,
     Column("id", String, primary_key=True),
     Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("order_id", ForeignKey("orders.id")),
     Column("subject", String, nullable=False),
     Column("status", String, nullable=False),
     Column("created_at", DateTime, nullable=False),
@@ -122,4 +142,39 @@ appointment_slots = Table(
     Column("starts_at", DateTime, nullable=False, index=True),
     Column("ends_at", DateTime, nullable=False),
     Column("booked_by", ForeignKey("customers.id")),
+)
+
+
+ticket_comments = Table(
+    "ticket_comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("author", String, nullable=False, comment="customer, agent or assistant"),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("slot_id", ForeignKey("appointment_slots.id"), nullable=False),
+    Column("order_id", ForeignKey("orders.id")),
+    Column("kind", String, nullable=False),
+    Column("status", String, nullable=False, comment="booked, completed, cancelled"),
+    Column("fee", Float, nullable=False, default=0.0, comment="Late-change fee charged"),
+    Column("created_at", DateTime, nullable=False),
+)
+
+interactions = Table(
+    "interactions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", String, index=True),
+    Column("action", String, nullable=False),
+    Column("action_id", String, unique=True, comment="Idempotency key (the tool call id)"),
+    Column("detail", JSON, nullable=False),
+    Column("at", DateTime, nullable=False),
 )

@@ -110,7 +110,7 @@ def seed(
                 "name": name,
                 "email": email,
                 "phone": f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
-                "contact_preference": rng.choice(["email", "sms", "phone"]),
+                "contact_preference": rng.choice(["email", "sms", "phone", "email,sms"]),
                 "created_at": now - timedelta(days=rng.randint(30, 1500)),
             }
         )
@@ -227,7 +227,25 @@ def seed(
                     }  # noqa: E501
                 )
 
+    extra = _demo_extras(now, catalogue, len(order_rows))
+    order_rows += extra["orders"]
+    line_rows += extra["lines"]
+    return_rows = [
+        {
+            "id": f"R-{7001 + n}",
+            "order_id": order["id"],
+            "reason": rng.choice(["changed_mind", "faulty", "damaged"]),
+            "status": "refunded",
+            "refund_amount": order["total"],
+            "collection_fee": 0.0,
+            "refund_status": "needs_review" if order["total"] > 1000 else "auto_approved",
+            "created_at": order["delivered_at"] + timedelta(days=rng.randint(1, 20)),
+        }
+        for n, order in enumerate(o for o in order_rows if o["status"] == "returned")
+    ]
+
     ticket_rows = []
+    comment_rows = []
     for i in range(150):
         person = people[i % 3] if i < 3 else rng.choice(people)
         created = now - timedelta(days=rng.randint(0, 60))
@@ -241,6 +259,26 @@ def seed(
                 "updated_at": created + timedelta(days=rng.randint(0, 3)),
             }
         )
+        ticket = ticket_rows[-1]
+        comment_rows.append(
+            {
+                "ticket_id": ticket["id"],
+                "author": "customer",
+                "body": f"{ticket['subject']}. Please help.",
+                "created_at": created,
+            }
+        )
+        if ticket["status"] != "open":
+            comment_rows.append(
+                {
+                    "ticket_id": ticket["id"],
+                    "author": "agent",
+                    "body": "Thanks, we're looking into it and will update you here."
+                    if ticket["status"] == "pending"
+                    else "This is sorted now; reply here if anything else comes up.",
+                    "created_at": ticket["updated_at"],
+                }
+            )
 
     techs = [
         {"id": f"TECH{n:02d}", "name": name, "skills": skills}
@@ -275,6 +313,8 @@ def seed(
                     }
                 )
 
+    booking_rows = _demo_bookings(now, slots, extra["installed_order"])
+
     with engine.begin() as conn:
         for table, rows in [
             (schema.customers, people),
@@ -287,6 +327,9 @@ def seed(
             (schema.tickets, ticket_rows),
             (schema.technicians, techs),
             (schema.appointment_slots, slots),
+            (schema.returns, return_rows),
+            (schema.ticket_comments, comment_rows),
+            (schema.bookings, booking_rows),
         ]:
             conn.execute(insert(table), rows)
     return {
@@ -295,7 +338,110 @@ def seed(
         "orders": len(order_rows),
         "tickets": len(ticket_rows),
         "appointment_slots": len(slots),
+        "bookings": len(booking_rows),
+        "returns": len(return_rows),
     }
+
+
+def _demo_extras(now: datetime, catalogue: list[dict[str, Any]], count: int) -> dict[str, Any]:
+    """Delivered orders that show each return rule, numbered after the random ones.
+
+    Ava (C0001): outside the window, a final-sale item, a refund above the
+    automatic limit. Ben (C0002): an installed washer.
+    """
+
+    def first(pred: Any) -> dict[str, Any]:
+        return next(p for p in catalogue if pred(p))
+
+    fridge = first(lambda p: p["category"] == "refrigerator" and p["price"] > 1500)
+    clearance = first(lambda p: p["final_sale"] and p["price"] < 600)
+    kettle_like = first(lambda p: p["category"] == "coffee_maker" and not p["final_sale"])
+    washer = first(lambda p: p["category"] == "washer" and not p["final_sale"])
+    plans = [
+        ("C0001", kettle_like, 45),  # delivered 45 days ago: outside the window
+        ("C0001", clearance, 5),  # final sale
+        ("C0001", fridge, 8),  # refund above 1,000 USD
+        ("C0002", washer, 12),  # installed (see _demo_bookings)
+    ]
+    orders, lines = [], []
+    for n, (customer_id, product, days) in enumerate(plans):
+        delivered = now - timedelta(days=days)
+        oid = f"BS-{100001 + count + n}"
+        orders.append(
+            {
+                "id": oid,
+                "customer_id": customer_id,
+                "status": "delivered",
+                "placed_at": delivered - timedelta(days=4),
+                "delivered_at": delivered,
+                "shipping_method": "scheduled",
+                "total": product["price"],
+            }
+        )
+        lines.append(
+            {
+                "order_id": oid,
+                "product_id": product["id"],
+                "quantity": 1,
+                "unit_price": product["price"],
+            }
+        )
+    return {"orders": orders, "lines": lines, "installed_order": orders[-1]["id"]}
+
+
+def _demo_bookings(
+    now: datetime, slots: list[dict[str, Any]], installed_order: str
+) -> list[dict[str, Any]]:
+    """Ben's completed installation, and an upcoming visit for Ava and for Ben."""
+    bookings = [
+        {
+            "id": "B-3001",
+            "customer_id": "C0002",
+            "slot_id": None,
+            "order_id": installed_order,
+            "kind": "installation",
+            "status": "completed",
+            "fee": 0.0,
+            "created_at": now - timedelta(days=14),
+        }
+    ]
+    free = [s for s in slots if s["booked_by"] is None]
+    # The completed visit needs a slot row of its own, in the past.
+    past = dict(free[0])
+    past.update(
+        id="S-PAST-0001",
+        starts_at=now - timedelta(days=11, hours=1),
+        ends_at=now - timedelta(days=11) + timedelta(hours=1),
+        booked_by="C0002",
+    )
+    slots.append(past)
+    bookings[0]["slot_id"] = past["id"]
+    wanted = [
+        ("C0001", "installation", 5, "B-3002", "BS-100005"),
+        ("C0002", "repair", 3, "B-3003", "BS-100012"),
+    ]
+    for customer_id, kind, min_days, booking_id, order_id in wanted:
+        slot = next(
+            s
+            for s in free
+            if s["kind"] == kind
+            and s["booked_by"] is None
+            and s["starts_at"] > now + timedelta(days=min_days)
+        )
+        slot["booked_by"] = customer_id
+        bookings.append(
+            {
+                "id": booking_id,
+                "customer_id": customer_id,
+                "slot_id": slot["id"],
+                "order_id": order_id,
+                "kind": kind,
+                "status": "booked",
+                "fee": 0.0,
+                "created_at": now - timedelta(days=1),
+            }
+        )
+    return bookings
 
 
 def _spec_value(rng: random.Random, key: str) -> Any:

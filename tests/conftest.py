@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -32,6 +33,28 @@ def seeded_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def backend(seeded_db_url: str) -> SqlStoreBackend:
     return SqlStoreBackend.from_url(seeded_db_url)
+
+
+@pytest.fixture
+def fresh_db_url(seeded_db_url: str, tmp_path: Path) -> str:
+    """A private copy of the seeded store, for tests that change data."""
+    copy = tmp_path / "store.db"
+    shutil.copy(seeded_db_url.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def fresh_backend(fresh_db_url: str) -> SqlStoreBackend:
+    return SqlStoreBackend.from_url(fresh_db_url)
+
+
+@pytest.fixture(scope="session")
+def recommender(backend: SqlStoreBackend):
+    """The catalogue indexed with the real MiniLM embeddings, once per session."""
+    from store.catalog import ProductIndex
+    from store.embeddings import Embedder
+
+    return ProductIndex(backend, Embedder())
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,7 +43,8 @@ def scripted(*replies: str | AIMessage, forced: bool = False) -> ScriptedChatMod
 
 def tool_call(name: str, **args: Any) -> AIMessage:
     """An assistant message that calls one tool."""
-    return AIMessage(content="", tool_calls=[ToolCall(name=name, args=args, id=f"call_{name}")])
+    call_id = f"call_{name}_{uuid.uuid4().hex[:8]}"
+    return AIMessage(content="", tool_calls=[ToolCall(name=name, args=args, id=call_id)])
 
 
 class HistoryCountingModel(ScriptedChatModel):
@@ -68,6 +70,7 @@ class FakeTriage:
     """Triage from a table of phrases, so graph tests choose the route they test."""
 
     INTENTS = {
+        "cancel": "cancel_order",
         "order": "order_status",
         "bs-1": "order_status",
         "human": "talk_to_human",
@@ -101,3 +104,49 @@ class FakeTriage:
             sentiment=self.sentiment,
             language=self.language,
         )
+
+
+class ArgumentFillingModel(ScriptedChatModel):
+    """A stand-in for the weak local model: fills forced tool calls from the conversation.
+
+    When a tool is forced it calls it with the latest order number, email and
+    slot choice found in the customer's messages; otherwise it replies with the
+    first fact it was given (so tests can see what the reply was based on).
+    """
+
+    messages: Iterator[AIMessage | str] = itertools.repeat("")
+    needs_forced_tools: bool = True
+
+    def bind_tools(self, tools: Any, *, tool_choice: Any = None, **kwargs: Any) -> Any:
+        super().bind_tools(tools, tool_choice=tool_choice)
+        return self.bind(forced_tool=tool_choice)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        import re
+
+        forced = kwargs.pop("forced_tool", None)
+        said = " ".join(m.text for m in messages if isinstance(m, HumanMessage))
+        if forced:
+            args: dict[str, Any] = {}
+            if orders := re.findall(r"BS-\d{6}", said, re.IGNORECASE):
+                args["order_id"] = orders[-1].upper()
+            if emails := re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", said):
+                args["email"] = emails[-1]
+            if forced in {"book_appointment", "reschedule_appointment"}:
+                args = {"slot": messages[-1].text}
+            if forced == "start_return":
+                args["reason"] = "faulty" if "faulty" in said.lower() else "changed_mind"
+            if forced == "recommend_products":
+                args = {"need": messages[-1].text}
+            self.messages = iter([tool_call(forced, **args)])
+        else:
+            system = str(messages[0].content) if messages else ""
+            facts = system.split("<facts>", 1)[-1].split("</facts>", 1)[0].strip()
+            self.messages = iter([facts.splitlines()[0] if facts else "How can I help?"])
+        yield from super()._stream(messages, stop, run_manager, **kwargs)

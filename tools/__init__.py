@@ -6,22 +6,37 @@ from langchain_core.tools import BaseTool
 
 from graph.resources import Lazy
 from store.backend import StoreBackend
+from store.catalog import Recommender
 from tools.appointments import build_appointment_tools
 from tools.crm import build_crm_tools
 from tools.orders import build_order_tools
 from tools.recommendations import build_recommendation_tools
 
 DOMAINS = ("orders", "crm", "appointments", "recommendations")
+SENSITIVE_TOOLS = frozenset(
+    {
+        "cancel_order",
+        "start_return",
+        "update_contact_preferences",
+        "open_ticket",
+        "book_appointment",
+        "reschedule_appointment",
+        "cancel_appointment",
+    }
+)
+"""Tools that change data: each asks the customer to confirm (``interrupt``) first."""
 
 
-def build_tools(backend: Lazy[StoreBackend]) -> dict[str, list[BaseTool]]:
-    """Return each specialist's tools, first tool first (the one forced for weak models)."""
+def build_tools(
+    backend: Lazy[StoreBackend], recommender: Lazy[Recommender]
+) -> dict[str, list[BaseTool]]:
+    """Return each specialist's tools, first tool first."""
     return {
         "orders": build_order_tools(backend),
         "crm": build_crm_tools(backend),
         "appointments": build_appointment_tools(backend),
-        "recommendations": build_recommendation_tools(backend),
+        "recommendations": build_recommendation_tools(backend, recommender),
     }
 
 
-__all__ = ["DOMAINS", "build_tools"]
+__all__ = ["DOMAINS", "SENSITIVE_TOOLS", "build_tools"]

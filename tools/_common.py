@@ -1,4 +1,4 @@
-"""Helpers shared by the tool modules."""
+"""Helpers shared by the tool modules: session identity, confirmation, results."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from langchain.tools import ToolRuntime
+from langchain_core.messages import ToolMessage
+from langgraph.types import Command, interrupt
 
 from graph.context import Context
 
@@ -20,6 +22,22 @@ def customer_of(runtime: ToolRuntime[Context, Any]) -> str | None:
     return context.customer_id if context is not None else None
 
 
+def verified_orders(runtime: ToolRuntime[Context, Any]) -> set[str]:
+    """Orders an anonymous customer proved in this conversation (number + email)."""
+    state = runtime.state or {}
+    return set(state.get("verified_orders") or [])
+
+
+def action_key(runtime: ToolRuntime[Context, Any]) -> str:
+    """The idempotency key of this tool call: its thread and call id.
+
+    A resumed tool runs again from its start; the key makes the store apply the
+    action once however often that happens.
+    """
+    configurable = (runtime.config or {}).get("configurable", {})
+    return f"{configurable.get('thread_id', '')}:{runtime.tool_call_id or ''}"
+
+
 def refuse(reason: str) -> str:
     """A refusal the model can relay as it is."""
     return json.dumps({"ok": False, "refusal": reason})
@@ -30,6 +48,38 @@ def result(**data: Any) -> str:
     return json.dumps({"ok": True, **data}, default=str)
 
 
-async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+def with_verified(runtime: ToolRuntime[Context, Any], content: str, order_id: str) -> Command:
+    """Return ``content`` as the tool's result and remember that ``order_id`` was verified."""
+    return Command(
+        update={
+            "verified_orders": [order_id],
+            "messages": [ToolMessage(content=content, tool_call_id=runtime.tool_call_id or "")],
+        }
+    )
+
+
+def confirm(action: str, summary: str, **details: Any) -> bool:
+    """Pause for the customer's yes or no before an action that changes data.
+
+    The interrupt's payload says exactly what will happen; the resume value is
+    ``{"approved": bool}``. On resume the calling tool runs again from its
+    start, so everything before this call must be a read.
+    """
+    decision = interrupt({"kind": "confirm", "action": action, "summary": summary, **details})
+    return isinstance(decision, dict) and decision.get("approved") is True
+
+
+def declined(what: str) -> str:
+    """The result of an action the customer said no to."""
+    return json.dumps(
+        {
+            "ok": False,
+            "declined": True,
+            "summary": f"The customer chose not to {what}. Nothing was changed.",
+        }
+    )
+
+
+async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a blocking backend call in a worker thread."""
-    return await asyncio.to_thread(fn, *args)
+    return await asyncio.to_thread(fn, *args, **kwargs)

@@ -1,29 +1,48 @@
-"""Recommendation tools: products matching what the customer needs."""
+"""Recommendation tools: products that fit the customer's need, budget and history."""
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
+from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, tool
 
+from graph.context import Context
 from graph.resources import Lazy
 from store.backend import StoreBackend
-from tools._common import off_loop, refuse, result
+from store.catalog import Recommender
+from tools._common import customer_of, off_loop, refuse, result
 
-_STOP = {"a", "an", "the", "for", "with", "and", "or", "i", "need", "want", "my", "me", "that"}
 CATEGORIES = (
     "refrigerator washer dryer dishwasher range freezer microwave vacuum coffee_maker air_purifier"
 ).split()
 
 
-def build_recommendation_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
-    """Return the recommendations specialist's tools bound to ``backend``."""
+def _category(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().lower().replace(" ", "_").replace("-", "_")
+    for candidate in (value, value.removesuffix("s"), value.removesuffix("es")):
+        if candidate in CATEGORIES:
+            return candidate
+    return {"fridge": "refrigerator", "oven": "range", "stove": "range"}.get(
+        value.removesuffix("s")
+    )
+
+
+def build_recommendation_tools(
+    backend: Lazy[StoreBackend], recommender: Lazy[Recommender]
+) -> list[BaseTool]:
+    """Return the recommendations specialist's tools."""
 
     @tool
     async def recommend_products(
-        need: str, category: str | None = None, max_price: float | None = None
+        need: str,
+        runtime: ToolRuntime[Context, Any],
+        category: str | None = None,
+        max_price: float | None = None,
     ) -> str:
-        """Suggest up to five products that fit the customer's need and budget.
+        """Suggest up to three products that fit the customer's need and budget.
 
         Args:
             need: What the customer wants, in their words (e.g. "quiet, energy star").
@@ -31,17 +50,25 @@ def build_recommendation_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
                 microwave, vacuum, coffee_maker, air_purifier.
             max_price: The customer's budget in USD, if they gave one.
         """
-        if category is not None:
-            category = category.strip().lower().replace(" ", "_").rstrip("s")
-            if category not in CATEGORIES:
-                category = None
-        terms = [w for w in re.findall(r"[a-z-]+", need.lower()) if w not in _STOP and len(w) > 2]
-        store = await backend.aget()
-        products = await off_loop(store.search_products, terms, category, max_price)
-        if not products and terms:  # fall back to the category and budget alone
-            products = await off_loop(store.search_products, [], category, max_price)
+        if max_price is not None and max_price <= 0:
+            max_price = None
+        wanted = _category(category)
+        customer_id = customer_of(runtime)
+        owned: set[str] = set()
+        if customer_id is not None:  # don't suggest what they already bought
+            owned = await off_loop((await backend.aget()).purchased_product_ids, customer_id)
+        index = await recommender.aget()
+        products = await off_loop(
+            index.recommend, need, category=wanted, max_price=max_price, exclude=owned, limit=3
+        )
         if not products:
-            return refuse("No products match that category and budget.")
-        return result(products=products)
+            budget = f" under {max_price:.0f} USD" if max_price else ""
+            return refuse(f"No {wanted or 'product'}s{budget} match; ask about a higher budget.")
+        lines = [
+            f"{p['name']} ({p['id']}), {p['price']:.2f} USD: {p['description']}"
+            + (" Final sale: can't be returned." if p["final_sale"] else "")
+            for p in products
+        ]
+        return result(products=products, summary="Matching products: " + " | ".join(lines))
 
     return [recommend_products]

@@ -94,7 +94,10 @@ async def test_forced_agent_runs_one_tool_then_respond_phrases_it(backend) -> No
         graph, _config(), "where is BS-100003? my email is ava.thompson@example.com"
     )
     assert model.bound == [
-        {"tools": ["get_order_status", "list_recent_orders"], "tool_choice": "get_order_status"}
+        {
+            "tools": ["get_order_status", "list_recent_orders", "cancel_order", "start_return"],
+            "tool_choice": "get_order_status",
+        }
     ]
     assert state["messages"][-1].content == "Good news: BS-100003 is on its way."
     respond_prompt = model.seen[1][0].content

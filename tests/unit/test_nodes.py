@@ -111,7 +111,10 @@ async def test_forced_agent_binds_only_its_tools_and_forces_one(backend) -> None
     update = await graph.nodes["call_orders_agent"].ainvoke(state, _config())
     assert update["messages"][0].tool_calls[0]["name"] == "get_order_status"
     assert model.bound == [
-        {"tools": ["get_order_status", "list_recent_orders"], "tool_choice": "get_order_status"}
+        {
+            "tools": ["get_order_status", "list_recent_orders", "cancel_order", "start_return"],
+            "tool_choice": "get_order_status",
+        }
     ]
 
 
@@ -125,6 +128,42 @@ async def test_orders_tools_node_refuses_someone_elses_order(backend) -> None:
     result = json.loads(update["messages"][0].content)
     assert result["ok"] is False
     assert "different account" in result["refusal"]
+
+
+def test_pick_tool_chooses_actions_from_intent_and_conversation() -> None:
+    assert pick_tool("orders", "cancel_order", "cancel BS-100002 please", None) == "cancel_order"
+    assert pick_tool("orders", "return_refund", "return BS-100005", "C0001") == "start_return"
+    assert (
+        pick_tool("orders", "return_refund", "where is my refund for BS-100007", "C0001")
+        == "get_order_status"
+    )
+    # The order number was given in an earlier message.
+    assert (
+        pick_tool("orders", "cancel_order", "ava@example.com", None, history="cancel BS-100002")
+        == "cancel_order"
+    )
+    assert pick_tool("orders", "cancel_order", "cancel my order", None) is None
+    assert (
+        pick_tool("crm", "account_details", "please switch me to sms", "C0001")
+        == "update_contact_preferences"
+    )
+    assert pick_tool("crm", "complaint", "the installer broke my tap", "C0001") == "open_ticket"
+    assert (
+        pick_tool("appointments", "book_appointment", "the second one", "C0001")
+        == "find_appointment_slots"
+    )
+    assert (
+        pick_tool("appointments", "book_appointment", "the 2nd", "C0001", slots_offered=True)
+        == "book_appointment"
+    )
+    assert (
+        pick_tool("appointments", "reschedule_appointment", "2", "C0001", slots_offered=True)
+        == "reschedule_appointment"
+    )
+    assert pick_tool("appointments", "cancel_appointment", "cancel it", "C0001") == (
+        "cancel_appointment"
+    )
+    assert pick_tool("appointments", "cancel_appointment", "cancel it", None) is None
 
 
 def test_pick_tool_decides_in_code() -> None:
