@@ -93,8 +93,11 @@ def wait_for_http(url: str, timeout: float = 60.0, process: subprocess.Popen | N
 class ServerProcess:
     """The test server (fake model, real Redis) in a child process on 127.0.0.1."""
 
-    def __init__(self, redis_url: str, db_url: str, log_dir: Path) -> None:
+    def __init__(
+        self, redis_url: str, db_url: str, log_dir: Path, args: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
+        self.args = args
         self.env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": db_url}
         self.log_dir = log_dir
         self.process: subprocess.Popen[bytes] | None = None
@@ -108,7 +111,14 @@ class ServerProcess:
         self.starts += 1
         log = (self.log_dir / f"server-{self.starts}.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.fake_server", "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "tests.integration.fake_server",
+                "--port",
+                str(self.port),
+                *self.args,
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -131,6 +141,15 @@ class ServerProcess:
 @pytest.fixture
 def server_process(redis_url: str, seeded_db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
     server = ServerProcess(redis_url, seeded_db_url, tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def acting_server(redis_url: str, fresh_db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    """The test server over a private store, with a model that fills forced tool calls."""
+    server = ServerProcess(redis_url, fresh_db_url, tmp_path, ("--model", "filling"))
     server.start()
     yield server
     server.stop()

@@ -1,6 +1,6 @@
 """The real app with a fake model, for tests that restart the server process.
 
-Run as ``python -m tests.integration.fake_server --port N`` with ``REDIS_URL``
+Run as ``python -m tests.integration.fake_server --port N [--model filling]`` with ``REDIS_URL``
 and ``DATABASE_URL`` set; it listens on 127.0.0.1 only.
 """
 
@@ -13,18 +13,25 @@ import uvicorn
 from server.app import create_app
 from server.settings import Settings
 from store.backend import SqlStoreBackend
-from tests.fakes import FakeTriage, HistoryCountingModel, StaticRetriever
+from tests.fakes import ArgumentFillingModel, FakeTriage, HistoryCountingModel, StaticRetriever
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--model",
+        choices=["history", "filling"],
+        default="history",
+        help="history: reports what it saw; filling: fills forced tool calls like a weak model",
+    )
     args = parser.parse_args()
+    model = HistoryCountingModel() if args.model == "history" else ArgumentFillingModel()
     settings = Settings(port=args.port)
     assert settings.redis_url and settings.database_url, "REDIS_URL and DATABASE_URL must be set"
     app = create_app(
         settings,
-        model=HistoryCountingModel(),
+        model=model,
         retriever=StaticRetriever(),
         backend=SqlStoreBackend.from_url(settings.database_url),
         triager=FakeTriage(),
