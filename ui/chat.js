@@ -4,6 +4,7 @@
 
 (function () {
   const STORAGE_KEY = 'supportgraph.thread_id';
+  const SESSION_KEY = 'supportgraph.session'; // sessionStorage: {thread_id, customer, subject, token_hash}
   const MAX_LENGTH = 4000;
   const COUNTER_FROM = 3500; // show the character counter once the text nears the limit
   const CHAT_ROLES = ['user', 'assistant', 'agent'];
@@ -84,10 +85,21 @@
   const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
   const threadUrl = (id) => `/v1/threads/${encodeURIComponent(id)}`;
 
-  async function createThread() {
-    const res = await fetch('/v1/threads', { method: 'POST', headers: JSON_HEADERS, body: '{}' });
+  /** {id, name} as the API sends a customer, or null. */
+  function asCustomer(value) {
+    if (!value || typeof value !== 'object') return null;
+    const id = typeof value.id === 'string' ? value.id : '';
+    const name = typeof value.name === 'string' ? value.name : '';
+    return id || name ? { id, name } : null;
+  }
+
+  /** Create a thread, signed in when a customer token is given. Returns {threadId, customer}. */
+  async function createThread(token) {
+    const body = token ? JSON.stringify({ customer_token: token }) : '{}';
+    const res = await fetch('/v1/threads', { method: 'POST', headers: JSON_HEADERS, body });
     if (!res.ok) throw await toApiError(res);
-    return (await res.json()).thread_id;
+    const data = await res.json();
+    return { threadId: data.thread_id, customer: asCustomer(data.customer) };
   }
 
   /** Returns the thread, or null if it is unknown/expired (404). */
@@ -103,6 +115,16 @@
       method: 'POST',
       headers: { ...JSON_HEADERS, Accept: 'text/event-stream' },
       body: JSON.stringify({ content, client_message_id: clientMessageId }),
+      signal,
+    });
+  }
+
+  /** Answer the pending confirmation; the reply streams back like a message turn. */
+  function postResume(threadId, approved, signal) {
+    return fetch(`${threadUrl(threadId)}/resume`, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, Accept: 'text/event-stream' },
+      body: JSON.stringify({ approved }),
       signal,
     });
   }
@@ -130,12 +152,72 @@
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
-  // localStorage can throw (privacy modes, disabled storage): never let that break the chat.
-  const storage = {
-    get() { try { return localStorage.getItem(STORAGE_KEY); } catch (_) { return null; } },
-    set(v) { try { localStorage.setItem(STORAGE_KEY, v); } catch (_) { /* ignore */ } },
-    clear() { try { localStorage.removeItem(STORAGE_KEY); } catch (_) { /* ignore */ } },
-  };
+  // Web storage can throw (privacy modes, disabled storage): never let that break the chat.
+  function safeStorage(area, key) {
+    return {
+      get() { try { return window[area].getItem(key); } catch (_) { return null; } },
+      set(v) { try { window[area].setItem(key, v); } catch (_) { /* ignore */ } },
+      clear() { try { window[area].removeItem(key); } catch (_) { /* ignore */ } },
+    };
+  }
+  const storage = safeStorage('localStorage', STORAGE_KEY);
+  const session = safeStorage('sessionStorage', SESSION_KEY);
+
+  // ---- Customer token (?token=… from the site that embeds the chat) ----
+
+  function readToken() {
+    try { return new URLSearchParams(window.location.search).get('token') || null; } catch (_) { return null; }
+  }
+
+  /** The token's "sub" claim, read without verifying it (the server does that), or null.
+   * Only used to tell whether a saved conversation belongs to the same customer. */
+  function tokenSubject(token) {
+    try {
+      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      const claims = JSON.parse(atob(part + '='.repeat((4 - (part.length % 4)) % 4)));
+      return claims && claims.sub != null ? String(claims.sub) : null;
+    } catch (_) { return null; }
+  }
+
+  /** FNV-1a: recognise the token a thread was made with, without storing the token. */
+  function hashToken(token) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < token.length; i++) h = Math.imul(h ^ token.charCodeAt(i), 0x01000193);
+    return (h >>> 0).toString(16);
+  }
+
+  /** Save the thread id, and (per tab) who it belongs to, so a reload shows "Signed in as". */
+  function rememberThread(threadId, customer, token) {
+    storage.set(threadId);
+    session.set(JSON.stringify({
+      thread_id: threadId,
+      customer,
+      subject: customer && token ? tokenSubject(token) : null,
+      token_hash: token ? hashToken(token) : null,
+    }));
+  }
+
+  function forgetThread() {
+    storage.clear();
+    session.clear();
+  }
+
+  /** This tab's record for threadId, or null. */
+  function sessionRecord(threadId) {
+    try {
+      const record = JSON.parse(session.get() || 'null');
+      return record && record.thread_id === threadId ? record : null;
+    } catch (_) { return null; }
+  }
+
+  /** May the saved thread (with this tab's record, if any) be shown to a page opened with token? */
+  function canResume(record, token) {
+    if (!token) return !(record && record.customer); // signed out: never show a signed-in conversation
+    if (!record) return false; // signed in now: the saved thread may be anonymous or someone else's
+    if (record.token_hash === hashToken(token)) return true; // same token (accepted or refused)
+    const subject = tokenSubject(token);
+    return Boolean(record.customer && subject && record.subject === subject); // fresh token, same customer
+  }
 
   // ---- DOM rendering ----
 
@@ -144,11 +226,12 @@
     scroller: $('chat-scroll'), empty: $('empty-state'), log: $('messages'),
     typing: $('typing-indicator'), typingLabel: $('typing-label'),
     form: $('composer'), input: $('composer-input'), send: $('send-button'),
-    counter: $('char-counter'), newConversation: $('new-conversation'),
+    counter: $('char-counter'), newConversation: $('new-conversation'), signedIn: $('signed-in'),
   };
 
-  // turn = {controller, bubble, ended, done, refocus} for the message currently streaming.
-  const state = { threadId: null, busy: false, turn: null };
+  // turn = {controller, bubble, ended, done, refocus, confirmCard} for the stream currently open.
+  // tokenRejected: the server refused the page's token, so new threads are made anonymously.
+  const state = { threadId: null, customer: null, busy: false, turn: null, token: readToken(), tokenRejected: false };
 
   const isNearBottom = () =>
     els.scroller.scrollHeight - els.scroller.scrollTop - els.scroller.clientHeight < 80;
@@ -222,6 +305,65 @@
     return notice;
   }
 
+  /** The small "Signed in as …" line in the header. */
+  function showCustomer(customer) {
+    state.customer = customer;
+    const name = customer && (customer.name || customer.id);
+    els.signedIn.textContent = name ? `Signed in as ${name}` : '';
+    els.signedIn.hidden = !name;
+  }
+
+  // ---- Confirmation cards (an action the assistant wants the customer to approve) ----
+
+  let cardCount = 0;
+
+  /** Render a pending confirmation: its summary and Confirm / Don't do it buttons. */
+  function addConfirmCard(data) {
+    const id = typeof data.id === 'string' ? data.id : '';
+    const existing = id && Array.from(els.log.querySelectorAll('.confirm-card'))
+      .find((c) => c.dataset.interruptId === id);
+    if (existing) return existing;
+
+    const card = el('div', 'confirm-card');
+    card.setAttribute('role', 'group');
+    card.dataset.state = 'pending';
+    if (id) card.dataset.interruptId = id;
+    if (typeof data.action === 'string') card.dataset.action = data.action;
+    const summaryText = typeof data.summary === 'string' && data.summary.trim();
+    const summary = el('p', 'confirm-summary', summaryText || 'Please confirm this action.');
+    summary.id = `confirm-summary-${++cardCount}`;
+    card.setAttribute('aria-labelledby', summary.id);
+
+    const actions = el('div', 'confirm-actions');
+    const choices = [['button-primary confirm-approve', 'Confirm', true],
+      ['button-secondary confirm-decline', 'Don\'t do it', false]];
+    for (const [className, label, approved] of choices) {
+      const button = el('button', className, label);
+      button.type = 'button';
+      button.addEventListener('click', () => resolveConfirmation(card, approved));
+      actions.appendChild(button);
+    }
+    card.append(el('span', 'confirm-label', 'Please confirm'), summary, actions);
+    appendToLog(card);
+    return card;
+  }
+
+  function focusConfirm(card) {
+    card.querySelector('.confirm-approve:not(:disabled)')?.focus();
+  }
+
+  /** Disable the buttons while the answer is being sent, or enable them again to retry. */
+  function setCardWorking(card, working) {
+    card.dataset.state = working ? 'working' : 'pending';
+    card.querySelectorAll('.confirm-actions button').forEach((b) => { b.disabled = working; });
+  }
+
+  /** The confirmation is over: replace the buttons by a short status text. */
+  function settleCard(card, outcome, text) {
+    card.dataset.state = outcome;
+    card.querySelector('.confirm-actions')?.replaceWith(el('p', 'confirm-status', text));
+  }
+
   function renderThread(thread) {
     resetLog();
     for (const m of (thread && thread.messages) || []) {
@@ -230,6 +372,8 @@
     if (thread && thread.status === 'waiting_for_agent') {
       addNotice('A member of our team will reply here as soon as possible.', 'handoff');
     }
+    const pending = thread && thread.pending;
+    if (pending && typeof pending === 'object' && pending.kind === 'confirm') focusConfirm(addConfirmCard(pending));
   }
 
   function showTyping(label) {
@@ -277,7 +421,7 @@
       case 'status': showTyping(data.label); break;
       case 'token': appendToken(turn, data.text); break;
       case 'message': finalizeMessage(turn, data); break;
-      case 'interrupt': showInterrupt(data); break;
+      case 'interrupt': showInterrupt(turn, data); break;
       case 'error': addNotice(data.message || 'Something went wrong. Please try again.', 'error'); endTurn(turn); break;
       case 'done': turn.done = true; endTurn(turn); break;
       default: break; // unknown event types are ignored
@@ -311,7 +455,12 @@
     scrollToEnd();
   }
 
-  function showInterrupt(data) {
+  function showInterrupt(turn, data) {
+    if (data.kind === 'confirm') {
+      turn.confirmCard = addConfirmCard(data);
+      focusConfirm(turn.confirmCard); // the composer is still locked until "done"
+      return;
+    }
     const message = typeof data.message === 'string' ? data.message.trim() : '';
     if (data.kind && data.kind !== 'handoff') return addNotice(message || 'Please reply to continue.', 'info');
     const intro = 'You’re being connected to a person…';
@@ -325,14 +474,54 @@
     hideTyping();
     els.log.querySelectorAll('[data-streaming]').forEach((b) => b.removeAttribute('data-streaming'));
     setBusy(false);
-    if (turn.refocus) els.input.focus();
+    const card = turn.confirmCard;
+    if (card && card.isConnected && card.dataset.state === 'pending') focusConfirm(card);
+    else if (turn.refocus) els.input.focus();
   }
 
+  /** Start a turn (closing any stream still open) and lock the composer. */
+  function beginTurn(refocus) {
+    const turn = { controller: new AbortController(), bubble: null, ended: false, done: false,
+      refocus, confirmCard: null };
+    state.turn?.controller.abort(); // never two streams at once
+    state.turn = turn;
+    setBusy(true);
+    return turn;
+  }
+
+  /** Read a turn's event stream to its end. */
+  async function streamTurn(turn, res) {
+    let broken = false;
+    try {
+      await readEventStream(res, (evt) => handleTurnEvent(turn, evt));
+    } catch (_) {
+      broken = true;
+    }
+    // The stream closed without "done" (network drop, server restart): unlock the composer.
+    if (turn === state.turn && !turn.ended && !turn.controller.signal.aborted) {
+      addNotice(broken ? 'The connection was interrupted. Please try again.'
+        : 'The reply ended unexpectedly. Please try again.', 'error');
+      endTurn(turn);
+    }
+  }
+
+  /** Create a thread (signed in if the page has a token) and show it empty. */
   async function startNewThread() {
-    const id = await createThread();
-    state.threadId = id;
-    storage.set(id);
+    const token = state.tokenRejected ? null : state.token;
+    let created, refusal = null;
+    try {
+      created = await createThread(token);
+    } catch (err) {
+      if (!(token && err instanceof ApiError && err.status === 401)) throw err;
+      state.tokenRejected = true; // e.g. invalid_customer_token: carry on anonymously
+      refusal = err.message;
+      created = await createThread(null);
+    }
+    state.threadId = created.threadId;
+    rememberThread(created.threadId, created.customer, token);
+    showCustomer(created.customer);
     resetLog();
+    if (refusal) addNotice(refusal, 'info');
   }
 
   async function sendMessage() {
@@ -342,11 +531,7 @@
       addNotice(`Messages can be at most ${MAX_LENGTH} characters.`, 'error');
       return;
     }
-    const turn = { controller: new AbortController(), bubble: null, ended: false, done: false,
-      refocus: els.form.contains(document.activeElement) };
-    state.turn?.controller.abort(); // never two streams at once
-    state.turn = turn;
-    setBusy(true);
+    const turn = beginTurn(els.form.contains(document.activeElement));
 
     let userBubble = null, res;
     try {
@@ -368,8 +553,12 @@
       userBubble.remove();
       if (res.status === 404) {
         state.threadId = null; // expired: the next send starts a fresh thread
-        storage.clear();
+        forgetThread();
         addNotice('This conversation has expired. Press Send again to start a new one — your message is still in the box.', 'error');
+      } else if (err.code === 'confirmation_pending' && !els.log.querySelector('.confirm-card[data-state="pending"]')) {
+        endTurn(turn); // asked elsewhere (e.g. another tab): fetch the card so it can be answered here
+        await reloadThread(false, err.message, 'error');
+        return;
       } else {
         addNotice(err.message, 'error');
       }
@@ -379,18 +568,88 @@
 
     els.input.value = '';
     updateComposer();
-    let broken = false;
-    try {
-      await readEventStream(res, (evt) => handleTurnEvent(turn, evt));
-    } catch (_) {
-      broken = true;
-    }
-    // The stream closed without "done" (network drop, server restart): unlock the composer.
-    if (turn === state.turn && !turn.ended && !turn.controller.signal.aborted) {
-      addNotice(broken ? 'The connection was interrupted. Please try again.'
-        : 'The reply ended unexpectedly. Please try again.', 'error');
+    await streamTurn(turn, res);
+  }
+
+  /** Answer a confirmation card: POST /resume and show the reply as a turn. */
+  async function resolveConfirmation(card, approved) {
+    if (state.busy || !state.threadId || card.dataset.state !== 'pending') return;
+    const hadFocus = card.contains(document.activeElement);
+    setCardWorking(card, true);
+    const turn = beginTurn(false);
+    showTyping();
+
+    // Done, or not: then the buttons come back so the customer can try again.
+    const finish = (settled) => {
       endTurn(turn);
+      if (settled) settleCard(card, approved ? 'confirmed' : 'declined',
+        approved ? 'Confirmed' : 'Cancelled — nothing was changed');
+      else setCardWorking(card, false);
+      if (turn.confirmCard && turn.confirmCard !== card && turn.confirmCard.dataset.state === 'pending') return;
+      if (hadFocus) (settled ? els.input : card.querySelector('.confirm-approve')).focus();
+    };
+
+    let res;
+    try {
+      res = await postResume(state.threadId, approved, turn.controller.signal);
+    } catch (_) {
+      if (turn.controller.signal.aborted) return;
+      addNotice('We couldn’t reach support. Check your connection and try again.', 'error');
+      finish(false);
+      return;
     }
+
+    if (!res.ok) {
+      const err = await toApiError(res);
+      if (turn !== state.turn) return;
+      if (res.status === 409 && err.code === 'nothing_to_confirm') {
+        settleCard(card, 'handled', 'Already answered');
+        endTurn(turn);
+        await reloadThread(hadFocus,
+          'That was already answered, perhaps in another window. Here is the conversation as it stands.');
+      } else if (res.status === 404) {
+        state.threadId = null;
+        forgetThread();
+        settleCard(card, 'expired', 'No longer available');
+        addNotice('This conversation has expired. Send a message to start a new one.', 'error');
+        endTurn(turn);
+        if (hadFocus) els.input.focus();
+      } else {
+        addNotice(err.message, 'error');
+        finish(false);
+      }
+      return;
+    }
+
+    await streamTurn(turn, res);
+    if (turn !== state.turn) return; // e.g. "New conversation" was pressed meanwhile
+    finish(turn.done && turn.confirmCard !== card); // the same card again: still pending
+  }
+
+  /** Redraw the thread from the server (its confirmation changed elsewhere, e.g. in another tab),
+   * then add a notice. */
+  async function reloadThread(refocus, note, kind = 'info') {
+    const threadId = state.threadId;
+    setBusy(true);
+    try {
+      const thread = await fetchThread(threadId);
+      if (threadId !== state.threadId) return; // "New conversation" was pressed meanwhile
+      if (thread) {
+        renderThread(thread);
+        addNotice(note, kind);
+      } else {
+        state.threadId = null;
+        forgetThread();
+        addNotice('This conversation has expired. Send a message to start a new one.', 'error');
+      }
+    } catch (_) {
+      addNotice('We couldn’t refresh the conversation. Reload the page to see the latest messages.', 'error');
+    } finally {
+      if (threadId === state.threadId || !state.threadId) setBusy(false);
+    }
+    const card = els.log.querySelector('.confirm-card[data-state="pending"]');
+    if (card) focusConfirm(card);
+    else if (refocus) els.input.focus();
   }
 
   async function newConversation() {
@@ -400,7 +659,7 @@
       await startNewThread();
     } catch (_) {
       state.threadId = null; // a thread will be created on the next send
-      storage.clear();
+      forgetThread();
       resetLog();
       addNotice('We couldn’t start a new conversation right now. Please try again in a moment.', 'error');
     }
@@ -412,13 +671,22 @@
   async function loadConversation() {
     setBusy(true);
     const saved = storage.get();
+    const record = saved ? sessionRecord(saved) : null;
+    const resumable = Boolean(saved) && canResume(record, state.token);
+    if (resumable) {
+      showCustomer(asCustomer(record && record.customer));
+      // The same token was refused before: don't offer it again for new conversations.
+      if (state.token && record && !record.customer && record.token_hash === hashToken(state.token)) {
+        state.tokenRejected = true;
+      }
+    }
     try {
-      const thread = saved ? await fetchThread(saved) : null;
+      const thread = resumable ? await fetchThread(saved) : null;
       if (thread) {
         state.threadId = saved;
         renderThread(thread);
       } else {
-        storage.clear(); // unknown or expired
+        forgetThread(); // unknown, expired, or not this customer's
         await startNewThread();
       }
     } catch (_) {
