@@ -6,12 +6,15 @@ one per run without touching code.
 """
 
 from prompts.texts import (
+    ACTION_DECLINED_NOTE,
+    ACTION_DONE_NOTE,
     AGENT_PROMPTS,
     ASK_ORDER_NOTE,
     HANDOFF_NOTICE,
     NO_ANSWER_NOTE,
     OFFER_HUMAN_NOTE,
     OUT_OF_SCOPE_NOTE,
+    REFUSED_NOTE,
     RESPOND_PROMPT,
     SAFETY_INSTRUCTIONS,
     SIGN_IN_NOTE,
@@ -19,12 +22,15 @@ from prompts.texts import (
 )
 
 __all__ = [
+    "ACTION_DECLINED_NOTE",
+    "ACTION_DONE_NOTE",
     "AGENT_PROMPTS",
     "ASK_ORDER_NOTE",
     "HANDOFF_NOTICE",
     "NO_ANSWER_NOTE",
     "OFFER_HUMAN_NOTE",
     "OUT_OF_SCOPE_NOTE",
+    "REFUSED_NOTE",
     "RESPOND_PROMPT",
     "SAFETY_INSTRUCTIONS",
     "SIGN_IN_NOTE",

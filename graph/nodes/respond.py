@@ -16,6 +16,7 @@ from graph.nodes._messages import conversation, current_turn, tool_results
 from graph.resources import Lazy
 from graph.routing import INTENT_ROUTES
 from graph.state import Citation, Passage, State
+from tools import SENSITIVE_TOOLS
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
 
@@ -59,10 +60,33 @@ def _notes(state: State, turn: list[Any]) -> str:
     return "\n".join([*notes, note] if note else notes)
 
 
+def _outcome_note(turn: list[Any]) -> str:
+    """How the turn's last tool call ended: done, declined or refused."""
+    results = tool_results(turn)
+    if not results:
+        return ""
+    try:
+        data = json.loads(str(results[-1].content))
+    except json.JSONDecodeError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    if data.get("declined"):
+        return prompts.ACTION_DECLINED_NOTE
+    if data.get("refusal"):
+        return prompts.REFUSED_NOTE
+    if data.get("ok") and results[-1].name in SENSITIVE_TOOLS:
+        return prompts.ACTION_DONE_NOTE
+    return ""
+
+
 def _route_note(state: State, turn: list[Any]) -> str:
     triage = state.get("triage")
     intent = triage["intent"] if triage else "oos"
     route = INTENT_ROUTES.get(intent)
+    outcome = _outcome_note(turn)
+    if outcome:
+        return outcome
     if intent == "oos":
         return prompts.OUT_OF_SCOPE_NOTE
     if route == "retrieve" and not state.get("passages"):

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from typing import Any
+
+from langchain_core.messages import ToolMessage
 
 from graph.nodes._messages import latest_customer_text
 from graph.resources import Lazy
 from graph.routing import INTENT_ROUTES
 from graph.state import State, Triage
+from tools.appointments import resolve_slot
 from triage import Triager
 from triage.signals import STRONGLY_NEGATIVE
 
@@ -20,20 +25,40 @@ FOLLOW_UP_INTENTS = frozenset(
 
 
 FOLLOW_UP_MAX_WORDS = 12
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+ORDER_INTENTS = frozenset(i for i, r in INTENT_ROUTES.items() if r == "call_orders_agent")
 
 
-def _is_follow_up(previous: Triage, current: Triage, text: str) -> bool:
-    """A short out-of-scope message right after a specialist turn answers its question.
+def _offered_slots(messages: list[Any]) -> list[dict[str, Any]]:
+    """The slots the previous turn offered, if its last tool was a slot search."""
+    earlier = messages[:-1]
+    last = next((m for m in reversed(earlier) if isinstance(m, ToolMessage)), None)
+    if last is None or last.name != "find_appointment_slots":
+        return []
+    try:
+        data = json.loads(str(last.content))
+    except json.JSONDecodeError:
+        return []
+    return list(data.get("slots", [])) if data.get("ok") else []
 
-    Only one step: a follow-up of a follow-up is taken as it is.
+
+def _is_follow_up(previous: Triage, current: Triage, text: str, messages: list[Any]) -> bool:
+    """A short message that answers the previous specialist turn's question.
+
+    The answer to "which email is on the order?" or "which slot?" means little
+    on its own, so the classifier may call it anything; recognise it by its
+    shape instead. Only one step: a follow-up of a follow-up is taken as it is.
     """
-    return (
-        current["intent"] == "oos"
-        and not current["emergency"]
-        and previous["intent"] in FOLLOW_UP_INTENTS
-        and not previous.get("follow_up")
-        and len(text.split()) <= FOLLOW_UP_MAX_WORDS
-    )
+    if current["emergency"] or previous.get("follow_up"):
+        return False
+    if previous["intent"] not in FOLLOW_UP_INTENTS or len(text.split()) > FOLLOW_UP_MAX_WORDS:
+        return False
+    if previous["intent"] in ORDER_INTENTS and EMAIL.search(text):
+        return True
+    offered = _offered_slots(messages)
+    if offered and resolve_slot(text, offered) is not None:
+        return True
+    return current["intent"] == "oos"
 
 
 def make_triage(triager: Lazy[Triager]) -> Any:
@@ -52,7 +77,7 @@ def make_triage(triager: Lazy[Triager]) -> Any:
         result = await asyncio.to_thread(
             model.triage, text, previous["language"] if previous else None
         )
-        if previous and _is_follow_up(previous, result, text):
+        if previous and _is_follow_up(previous, result, text, state["messages"]):
             result = {**result, "intent": previous["intent"], "follow_up": True}
         trend = [*state.get("sentiment_trend", []), result["sentiment"]][-SENTIMENT_WINDOW:]
         offer_human = len(trend) >= 2 and all(s <= STRONGLY_NEGATIVE for s in trend[-2:])

@@ -132,3 +132,43 @@ def test_health_ready_and_chat_page(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and 'id="composer-input"' in page.text
     assert client.get("/ui/chat.js").status_code == 200
+
+
+def test_a_signed_customer_token_binds_the_thread_to_the_customer(
+    redis_url: str, seeded_db_url: str, backend
+) -> None:
+    from server.auth import mint_customer_token
+    from tests.fakes import tool_call
+
+    secret = "test-secret-of-at-least-32-bytes-length"
+    settings = Settings(
+        redis_url=redis_url, database_url=seeded_db_url, customer_token_secret=secret
+    )
+    model = ScriptedChatModel(
+        messages=iter([tool_call("list_recent_orders"), "Here are your recent orders."])
+    )
+    app = create_app(
+        settings, model=model, retriever=StaticRetriever(), backend=backend, triager=FakeTriage()
+    )
+    with TestClient(app) as c:
+        created = c.post(
+            "/v1/threads", json={"customer_token": mint_customer_token(secret, "C0001")}
+        )
+        assert created.status_code == 201
+        assert created.json()["customer"] == {"id": "C0001", "name": "Ava Thompson"}
+        events = send(c, created.json()["thread_id"], "where is my order?")
+        assert events[-2]["data"]["content"] == "Here are your recent orders."
+        # The tool ran for the customer of the token: the model was shown Ava's orders.
+        shown = str(model.seen[-1])
+        assert all(o["id"] in shown for o in backend.list_orders("C0001"))
+        assert not any(o["id"] in shown for o in backend.list_orders("C0002"))
+
+        for token in (
+            mint_customer_token("another-secret-of-at-least-32-bytes", "C0001"),
+            mint_customer_token(secret, "C0001", minutes=-5),  # expired
+            mint_customer_token(secret, "C9999"),  # no such customer
+            "not-a-jwt",
+        ):
+            refused = c.post("/v1/threads", json={"customer_token": token})
+            assert refused.status_code == 401
+            assert refused.json()["code"] == "invalid_customer_token"

@@ -35,7 +35,7 @@ async def test_forced_tool_call_extracts_arguments(local_model, backend) -> None
     from graph.resources import Lazy
     from tools import build_tools
 
-    tools = build_tools(Lazy.of(backend))["orders"]
+    tools = build_tools(Lazy.of(backend), Lazy.of(None))["orders"]
     bound = local_model.bind_tools(tools, tool_choice="get_order_status")
     reply = await bound.ainvoke(
         [

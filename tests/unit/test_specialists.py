@@ -186,3 +186,75 @@ async def test_a_model_acting_on_another_customers_order_is_refused(fresh_backen
 
         logged = conn.execute(select(func.count()).select_from(schema.interactions)).scalar()
     assert logged == 0
+
+
+class ConfusedTriage(SpecialistTriage):
+    """Misreads answers the way the trained classifier did on the local-model run."""
+
+    INTENTS = {
+        "@example.com": "talk_to_human",
+        "second one": "thanks",
+        "a person": "talk_to_human",
+        **SpecialistTriage.INTENTS,
+    }
+
+
+async def test_answers_are_recognised_by_their_shape_not_their_intent(fresh_backend) -> None:
+    model = scripted(
+        tool_call("cancel_order", order_id="BS-100002"),
+        "Which email is on the order?",
+        tool_call("cancel_order", order_id="BS-100002", email="ava.thompson@example.com"),
+        forced=True,
+    )
+    chat = Conversation(model, fresh_backend)
+    chat.graph = build_graph(
+        model=model,
+        retriever=StaticRetriever([]),
+        backend=fresh_backend,
+        triager=ConfusedTriage(),
+        checkpointer=InMemorySaver(),
+    )
+    await chat.say("cancel BS-100002")
+    paused = await chat.say("ava.thompson@example.com")  # classified talk_to_human
+    assert paused["triage"]["intent"] == "cancel_order" and paused["triage"]["follow_up"]
+    assert paused["__interrupt__"][0].value["action"] == "cancel_order"
+
+    # A real request for a person after an order turn is not taken as an answer.
+    model2 = scripted("Connecting you.", forced=True)
+    chat2 = Conversation(model2, fresh_backend)
+    chat2.graph = build_graph(
+        model=model2,
+        retriever=StaticRetriever([]),
+        backend=fresh_backend,
+        triager=ConfusedTriage(),
+        checkpointer=InMemorySaver(),
+    )
+    await chat2.say("where is BS-100002")
+    handed = await chat2.say("can I talk to a person")
+    assert handed["triage"]["intent"] == "talk_to_human"
+    assert handed["__interrupt__"][0].value["kind"] == "handoff"
+
+
+async def test_a_slot_choice_misread_as_thanks_still_books(fresh_backend) -> None:
+    model = scripted(
+        tool_call("find_appointment_slots", kind="installation"),
+        "Here are the slots.",
+        tool_call("book_appointment", slot="the second one"),
+        "Booked.",
+        forced=True,
+    )
+    chat = Conversation(model, fresh_backend, customer="C0003")
+    chat.graph = build_graph(
+        model=model,
+        retriever=StaticRetriever([]),
+        backend=fresh_backend,
+        triager=ConfusedTriage(),
+        checkpointer=InMemorySaver(),
+    )
+    await chat.say("I need an installation")
+    paused = await chat.say("The second one, please.")
+    assert paused["triage"]["intent"] == "book_appointment"
+    done = await chat.confirm(True)
+    assert chat.results(done)[-1][1]["ok"] is True
+    # The reply was asked to state what was done.
+    assert "has been made" in model.seen[-1][0].content
