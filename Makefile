@@ -18,7 +18,9 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 endif
 LLAMA_WHEEL_DIR := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_VERSION)-$(shell uname -m)-portable
 
-.PHONY: help install run test unit lint eval bench clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: help install browser run test unit lint eval bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -41,11 +43,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install everything (once)
 
+browser: ## Debian's Chromium for the browser tests (Playwright drives it; no download)
+	@test -x $(CHROMIUM) || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
 run: install ## start embedded Redis and the server with the demo data (PORT, default 8000)
 	@echo ">>> SupportGraph will be at http://127.0.0.1:$${PORT:-8000} (first start: joins the model, seeds the store, indexes the help centre)"
 	$(BIN)/supportgraph serve
 
-test: install lint ## lint, then every test (starts Redis, Qdrant local, SQLite, servers on 127.0.0.1)
+test: install browser lint ## lint, then every test (starts Redis, Qdrant local, SQLite, servers on 127.0.0.1)
 	$(BIN)/python -m pytest
 
 unit: install ## only the fast unit tests
