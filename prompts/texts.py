@@ -37,16 +37,14 @@ OFFER_HUMAN_NOTE = """The customer has been upset for two messages in a row. \
 Acknowledge their frustration in one sentence and offer to connect them with a \
 person from the team."""
 
-ACTION_DONE_NOTE = """The change described in the facts has been made. Tell the \
-customer plainly what was done, with the exact numbers from the facts (reference \
-numbers, amounts, dates and times)."""
+ACTION_DONE_NOTE = """This is now done. Tell the customer so, keeping every \
+reference number, amount, date and time exactly as written here: {summary}"""
 
 ACTION_DECLINED_NOTE = """The customer decided not to go ahead, so nothing was \
 changed. Confirm that briefly and ask whether you can help with anything else."""
 
-REFUSED_NOTE = """What the customer asked could not be done, for the reason given in \
-the facts. Explain that reason kindly in your own words (don't quote it) and, if the \
-facts say what to do instead, say that."""
+REFUSED_NOTE = """This could not be done. Explain it to the customer kindly, in your \
+own words, without adding anything: {reason}"""
 
 AGENT_PROMPTS: dict[str, str] = {
     "orders": """You are Brightside's orders specialist. Use the tools to look up \

@@ -12,6 +12,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool, tool
 
 from graph.context import Context
+from graph.nodes._messages import latest_customer_text
 from graph.resources import Lazy
 from store import policy
 from store.backend import StoreBackend
@@ -109,7 +110,13 @@ def build_appointment_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
 
     async def _slot(choice: str, runtime: ToolRuntime[Context, Any]) -> dict[str, Any] | str:
         offered = offered_slots(runtime)
+        offered_ids = {s["id"] for s in offered}
+        said = latest_customer_text((runtime.state or {}).get("messages", []))
+        # The model's pick counts when it is one of the offered slots; otherwise the
+        # customer's own words decide (a small model invents plausible slot ids).
         slot_id = resolve_slot(choice, offered)
+        if offered and slot_id not in offered_ids:
+            slot_id = resolve_slot(said, offered) or slot_id
         if slot_id is None:
             if offered:
                 return refuse(f"Ask which slot the customer wants: {_numbered(offered)}.")

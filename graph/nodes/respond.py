@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -74,9 +75,9 @@ def _outcome_note(turn: list[Any]) -> str:
     if data.get("declined"):
         return prompts.ACTION_DECLINED_NOTE
     if data.get("refusal"):
-        return prompts.REFUSED_NOTE
+        return prompts.REFUSED_NOTE.format(reason=data["refusal"])
     if data.get("ok") and results[-1].name in SENSITIVE_TOOLS:
-        return prompts.ACTION_DONE_NOTE
+        return prompts.ACTION_DONE_NOTE.format(summary=data.get("summary", ""))
     return ""
 
 
@@ -96,6 +97,21 @@ def _route_note(state: State, turn: list[Any]) -> str:
     if route == "call_crm_agent" and not tool_results(turn):
         return prompts.SIGN_IN_NOTE
     return ""
+
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def _redacted(message: Any) -> Any:
+    """The message with email addresses replaced.
+
+    The facts carry what was verified, and small models tend to refuse to answer
+    a conversation that shows an email address.
+    """
+    text = message.content if isinstance(message.content, str) else message.text
+    if not EMAIL.search(text):
+        return message
+    return message.model_copy(update={"content": EMAIL.sub("(their email address)", text)})
 
 
 def make_respond(model: Lazy[BaseChatModel]) -> Any:
@@ -124,9 +140,8 @@ def make_respond(model: Lazy[BaseChatModel]) -> Any:
             facts=_facts(state, turn),
         )
         chat = await model.aget()
-        reply = await chat.ainvoke(
-            [SystemMessage(content=system), *conversation(messages, context.history_turns)]
-        )
+        history = [_redacted(m) for m in conversation(messages, context.history_turns)]
+        reply = await chat.ainvoke([SystemMessage(content=system), *history])
         answer = AIMessage(
             content=reply.content,
             id=reply.id,

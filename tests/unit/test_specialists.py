@@ -257,4 +257,5 @@ async def test_a_slot_choice_misread_as_thanks_still_books(fresh_backend) -> Non
     done = await chat.confirm(True)
     assert chat.results(done)[-1][1]["ok"] is True
     # The reply was asked to state what was done.
-    assert "has been made" in model.seen[-1][0].content
+    assert "This is now done. Tell the customer so" in model.seen[-1][0].content
+    assert "Booked: installation visit B-" in model.seen[-1][0].content

@@ -565,3 +565,18 @@ def test_every_data_changing_tool_is_marked_sensitive(backend) -> None:
         "list_recent_orders",
         "find_appointment_slots",
     } & SENSITIVE_TOOLS == set()
+
+
+async def test_an_invented_slot_id_gives_way_to_the_customers_words(fresh_backend) -> None:
+    from langchain_core.messages import HumanMessage
+
+    tools = Tools(fresh_backend)
+    slots, offered = await _offered(tools)
+    outcome = await tools.call(
+        "book_appointment",
+        {"slot": "S-20991231-12-TECH02"},  # plausible, but never offered
+        customer="C0003",
+        before=[offered, HumanMessage("The second one, please.")],
+        approve=True,
+    )
+    assert outcome.result["slot_id"] == slots[1]["id"]
