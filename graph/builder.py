@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import ToolMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import ToolNode
 
@@ -15,12 +16,12 @@ from graph.context import Context
 from graph.llm import needs_forced_tools
 from graph.nodes.alert_safety import alert_safety
 from graph.nodes.call_agent import make_call_agent
-from graph.nodes.hand_off import hand_off
+from graph.nodes.hand_off import make_hand_off
 from graph.nodes.respond import make_respond
 from graph.nodes.retrieve import make_retrieve
 from graph.nodes.triage import make_triage
 from graph.resources import Lazy
-from graph.routing import route_after_agent, route_after_triage
+from graph.routing import route_after_agent, route_after_respond, route_after_triage
 from graph.state import InputState, State
 from store.backend import StoreBackend
 from store.catalog import ProductIndex, Recommender
@@ -67,14 +68,14 @@ def build_graph(
     builder.add_node("triage", make_triage(Lazy.of(triager)))
     builder.add_node("retrieve", make_retrieve(Lazy.of(retriever)))
     builder.add_node("alert_safety", alert_safety)
-    builder.add_node("hand_off", hand_off)
+    builder.add_node("hand_off", make_hand_off(store))
     builder.add_node("respond", make_respond(chat))
 
     builder.add_edge(START, "triage")
     builder.add_conditional_edges("triage", route_after_triage)
     builder.add_edge("retrieve", "respond")
     builder.add_edge("alert_safety", "hand_off")
-    builder.add_edge("respond", END)
+    builder.add_conditional_edges("respond", route_after_respond)
 
     for domain in DOMAINS:
         agent, tools_node = f"call_{domain}_agent", f"{domain}_tools"
@@ -98,6 +99,9 @@ def _after_tools(agent: str, chat: Lazy[BaseChatModel], forced: Any) -> Any:
     """After a tool ran: a weak model goes on to the reply, a capable one back to its agent."""
 
     def route_after_tools(state: State) -> Literal["respond"] | str:
+        last = state["messages"][-1]
+        if isinstance(last, ToolMessage) and last.name == "escalate_to_human":
+            return "respond"  # drafts the reply, then hand_off
         return "respond" if forced(chat.get()) else agent
 
     return route_after_tools

@@ -36,6 +36,10 @@ class Context:
         default=0.35,
         metadata={"description": "Cosine similarity under which a passage is ignored."},
     )
+    handoff_refund_above: float = field(
+        default=1000.0,
+        metadata={"description": "A return whose refund is above this (USD) goes to a person."},
+    )
     history_turns: int = field(
         default=6,
         metadata={"description": "How many earlier messages the model sees when replying."},

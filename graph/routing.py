@@ -20,7 +20,7 @@ Route = Literal[
 ]
 
 INTENT_ROUTES: dict[str, Route] = {
-    "talk_to_human": "hand_off",
+    "talk_to_human": "respond",  # drafts a reply, then hand_off (see route_after_respond)
     "order_status": "call_orders_agent",
     "cancel_order": "call_orders_agent",
     "return_refund": "call_orders_agent",
@@ -63,3 +63,8 @@ def route_after_agent(state: State) -> Literal["tools", "retrieve", "respond"]:
     if isinstance(last, HumanMessage):
         return "retrieve"
     return "respond"
+
+
+def route_after_respond(state: State) -> Literal["hand_off", "__end__"]:
+    """A drafted reply goes to a person; any other reply ends the turn."""
+    return "hand_off" if state.get("escalation") else "__end__"

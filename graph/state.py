@@ -70,6 +70,15 @@ def _union(left: list[str] | None, right: list[str] | None) -> list[str]:
     return list(dict.fromkeys([*(left or []), *(right or [])]))
 
 
+class Escalation(TypedDict):
+    """A reason to hand the conversation to a person."""
+
+    reason: str
+    """``customer_request``, ``negative_sentiment``, ``out_of_scope``, ``refund_review``,
+    ``model_escalation`` (emergencies go to a person straight after the safety text)."""
+    priority: Literal["urgent", "high", "normal"]
+
+
 class InputState(TypedDict):
     """What a caller sends: new messages."""
 
@@ -83,8 +92,12 @@ class State(InputState, total=False):
     """Triage of the latest customer message."""
     sentiment_trend: list[float]
     """Sentiment of the recent customer messages, oldest first (at most 5)."""
-    offer_human: bool
-    """The last two customer messages were strongly negative: offer a person."""
+    unclear_streak: int
+    """How many customer messages in a row were out of scope or unclear."""
+    escalation: Escalation | None
+    """Why this turn goes to a person after the reply is drafted, if it does."""
+    draft: str | None
+    """The reply the bot drafted for a person to approve, edit or replace."""
     passages: list[Passage]
     """Help-centre passages retrieved for the current turn."""
     handoff: dict[str, Any] | None

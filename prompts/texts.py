@@ -33,9 +33,9 @@ SIGN_IN_NOTE = """The customer is not signed in, so no account data could be \
 read. Explain that you need them to sign in (or to give an order number and its \
 email) before you can look at their account or tickets."""
 
-OFFER_HUMAN_NOTE = """The customer has been upset for two messages in a row. \
-Acknowledge their frustration in one sentence and offer to connect them with a \
-person from the team."""
+HANDOFF_DRAFT_NOTE = """A person from the team will read this reply before it is \
+sent, and may send it as it is. Answer the customer's latest message as helpfully as \
+the facts allow; if they are upset, acknowledge it in one sentence."""
 
 ACTION_DONE_NOTE = """This is now done. Tell the customer so, keeping every \
 reference number, amount, date and time exactly as written here: {summary}"""
@@ -48,16 +48,20 @@ own words, without adding anything: {reason}"""
 
 AGENT_PROMPTS: dict[str, str] = {
     "orders": """You are Brightside's orders specialist. Use the tools to look up \
-the customer's orders, their status and tracking. Call a tool before answering; \
-never guess order data. Order numbers look like BS-100123.""",
+the customer's orders, their status and tracking, and to cancel an order or start a \
+return when the customer asks. Call a tool before answering; never guess order data. \
+Order numbers look like BS-100123. The customer is asked to confirm every change, and \
+the tools refuse what the policy doesn't allow: relay their reason.""",
     "crm": """You are Brightside's account specialist. Use the tools to read the \
-customer's profile and support tickets. Call a tool before answering.""",
+customer's profile and support tickets, change their contact preferences, or open a \
+ticket. Call a tool before answering. The customer confirms every change.""",
     "appointments": """You are Brightside's scheduling specialist for installation \
-and repair visits. Use the tools to find free appointment slots. Call a tool \
-before answering; never promise a slot the tool did not return.""",
+and repair visits. Use the tools to find free slots, and to book, move or cancel a \
+visit. Call a tool before answering; never promise a slot the tool did not return. \
+When the customer picks a slot, pass their choice as they said it.""",
     "recommendations": """You are Brightside's product advisor. Use the tools to \
-find products that match what the customer needs (category, budget, features). \
-Call a tool before answering; only mention products the tool returned.""",
+find products that match what the customer needs (category, budget, features). Call \
+a tool before answering; only mention products the tool returned.""",
 }
 
 SAFETY_INSTRUCTIONS: dict[str, str] = {

@@ -9,6 +9,7 @@ from store.backend import StoreBackend
 from store.catalog import Recommender
 from tools.appointments import build_appointment_tools
 from tools.crm import build_crm_tools
+from tools.escalation import build_escalation_tool
 from tools.orders import build_order_tools
 from tools.recommendations import build_recommendation_tools
 
@@ -31,11 +32,12 @@ def build_tools(
     backend: Lazy[StoreBackend], recommender: Lazy[Recommender]
 ) -> dict[str, list[BaseTool]]:
     """Return each specialist's tools, first tool first."""
+    escalate = build_escalation_tool()
     return {
-        "orders": build_order_tools(backend),
-        "crm": build_crm_tools(backend),
-        "appointments": build_appointment_tools(backend),
-        "recommendations": build_recommendation_tools(backend, recommender),
+        "orders": [*build_order_tools(backend), escalate],
+        "crm": [*build_crm_tools(backend), escalate],
+        "appointments": [*build_appointment_tools(backend), escalate],
+        "recommendations": [*build_recommendation_tools(backend, recommender), escalate],
     }
 
 

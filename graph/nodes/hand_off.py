@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.graph import END
@@ -12,53 +13,101 @@ from langgraph.types import Command, interrupt
 
 import prompts
 from graph.context import Context
+from graph.resources import Lazy
 from graph.state import State
+from store.backend import StoreBackend
 
 HUMAN_AGENT = "human_agent"
+ACTIONS = ("approve", "edit", "respond", "return_to_bot", "close")
 
 
-def _summary(state: State, limit: int = 6) -> list[dict[str, str]]:
+def _summary(state: State, limit: int = 8) -> list[dict[str, str]]:
     lines = []
     for message in state["messages"][-limit:]:
-        if isinstance(message, HumanMessage | AIMessage) and message.content:
+        if (
+            isinstance(message, HumanMessage | AIMessage)
+            and message.text
+            and not (isinstance(message, AIMessage) and message.tool_calls)
+        ):
             role = "customer" if isinstance(message, HumanMessage) else "assistant"
-            lines.append({"role": role, "content": str(message.content)})
+            if message.name == HUMAN_AGENT:
+                role = "agent"
+            lines.append({"role": role, "content": message.text})
     return lines
 
 
-async def hand_off(
-    state: State, runtime: Runtime[Context]
-) -> Command[Literal["respond", "__end__"]]:
-    """Wait for a person: ``interrupt()`` first, then apply their decision.
+async def _customer(
+    backend: Lazy[StoreBackend], state: State, customer_id: str | None
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The customer's profile and recent orders.
 
-    The resume value is ``{"action": "respond" | "approve" | "edit" | "close" |
-    "return_to_bot", "message": str, "agent": str}``.
+    The signed-in customer, or the owner of an order the anonymous customer verified.
     """
-    triage = state.get("triage")
-    emergency = triage["emergency"] if triage else None
-    request = {
-        "kind": "handoff",
-        "reason": f"emergency:{emergency}" if emergency else "customer_request",
-        "priority": "urgent" if emergency else "normal",
-        "message": prompts.HANDOFF_NOTICE,
-        "customer_id": runtime.context.customer_id if runtime.context else None,
-        "summary": _summary(state),
-    }
-    decision = interrupt(request)
+    store = await backend.aget()
+    if customer_id is None and state.get("verified_orders"):
+        order = await asyncio.to_thread(store.get_order, state["verified_orders"][0])
+        customer_id = order["customer_id"] if order else None
+    if customer_id is None:
+        return None, []
+    profile = await asyncio.to_thread(store.get_customer, customer_id)
+    orders = await asyncio.to_thread(store.list_orders, customer_id, 5)
+    return profile, orders
 
-    action = decision.get("action", "respond") if isinstance(decision, dict) else "respond"
-    resolved = {
-        **request,
-        "action": action,
-        "agent": decision.get("agent") if isinstance(decision, dict) else None,
-        "resolved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    if action == "return_to_bot":
-        return Command(goto="respond", update={"handoff": resolved})
-    text = decision.get("message", "") if isinstance(decision, dict) else str(decision)
-    if action == "close" or not text:
-        return Command(goto=END, update={"handoff": resolved})  # type: ignore[arg-type]
-    reply = AIMessage(
-        content=text, name=HUMAN_AGENT, additional_kwargs={"agent": resolved["agent"]}
-    )
-    return Command(goto=END, update={"messages": [reply], "handoff": resolved})  # type: ignore[arg-type]
+
+def make_hand_off(backend: Lazy[StoreBackend]) -> Any:
+    """Return the hand_off node, reading the customer's profile from ``backend``."""
+
+    async def hand_off(
+        state: State, runtime: Runtime[Context]
+    ) -> Command[Literal["respond", "__end__"]]:
+        """Wait for a person: ``interrupt()`` with what they need, then apply their decision.
+
+        Only reads happen before the interrupt. The resume value is ``{"action":
+        "approve" | "edit" | "respond" | "return_to_bot" | "close", "message": str,
+        "agent": str}``; ``approve`` sends the drafted reply as it is.
+        """
+        triage = state.get("triage")
+        emergency = triage["emergency"] if triage else None
+        escalation: dict[str, Any] = dict(state.get("escalation") or {})
+        if emergency:
+            reason, priority = f"emergency:{emergency}", "urgent"
+        else:
+            reason = escalation.get("reason", "customer_request")
+            priority = escalation.get("priority", "normal")
+        customer_id = runtime.context.customer_id if runtime.context else None
+        profile, orders = await _customer(backend, state, customer_id)
+        request = {
+            "kind": "handoff",
+            "reason": reason,
+            "priority": priority,
+            "message": prompts.HANDOFF_NOTICE,
+            "customer_id": (profile or {}).get("id"),
+            "customer": profile,
+            "recent_orders": orders,
+            "summary": _summary(state),
+            "suggested_reply": state.get("draft"),
+        }
+        decision = interrupt(request)
+
+        decision = decision if isinstance(decision, dict) else {"message": str(decision)}
+        action = decision.get("action", "respond")
+        resolved = {
+            **{k: request[k] for k in ("reason", "priority", "customer_id")},
+            "action": action,
+            "agent": decision.get("agent"),
+            "resolved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        cleared = {"handoff": resolved, "escalation": None, "draft": None}
+        if action == "return_to_bot":
+            return Command(goto="respond", update=cleared)
+        text = str(
+            (request["suggested_reply"] if action == "approve" else decision.get("message")) or ""
+        )
+        if action == "close" or not text:
+            return Command(goto=END, update=cleared)  # type: ignore[arg-type]
+        reply = AIMessage(
+            content=text, name=HUMAN_AGENT, additional_kwargs={"agent": resolved["agent"]}
+        )
+        return Command(goto=END, update={**cleared, "messages": [reply]})  # type: ignore[arg-type]
+
+    return hand_off

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, SystemMessage
+from langchain_core.messages import AIMessage, RemoveMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 import prompts
@@ -16,7 +16,7 @@ from graph.context import Context
 from graph.nodes._messages import conversation, current_turn, tool_results
 from graph.resources import Lazy
 from graph.routing import INTENT_ROUTES
-from graph.state import Citation, Passage, State
+from graph.state import Citation, Escalation, Passage, State
 from tools import SENSITIVE_TOOLS
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
@@ -55,10 +55,31 @@ def _facts(state: State, turn: list[Any]) -> str:
     return "\n\n".join(parts) or "(none)"
 
 
-def _notes(state: State, turn: list[Any]) -> str:
-    notes = [prompts.OFFER_HUMAN_NOTE] if state.get("offer_human") else []
+def _notes(state: State, turn: list[Any], escalation: Escalation | None) -> str:
+    notes = [prompts.HANDOFF_DRAFT_NOTE] if escalation else []
     note = _route_note(state, turn)
     return "\n".join([*notes, note] if note else notes)
+
+
+def escalation_for(state: State, turn: list[Any], context: Context) -> Escalation | None:
+    """Why this reply should go to a person first, if it should.
+
+    Triage's reason, a refund above ``handoff_refund_above``, or the model's own
+    ``escalate_to_human`` call.
+    """
+    if state.get("escalation"):
+        return state["escalation"]
+    for message in tool_results(turn):
+        if message.name == "escalate_to_human":
+            return {"reason": "model_escalation", "priority": "normal"}
+        if message.name == "start_return":
+            try:
+                data = json.loads(str(message.content))
+            except json.JSONDecodeError:
+                continue
+            if data.get("ok") and data.get("refund_amount", 0) > context.handoff_refund_above:
+                return {"reason": "refund_review", "priority": "normal"}
+    return None
 
 
 def _outcome_note(turn: list[Any]) -> str:
@@ -125,8 +146,16 @@ def make_respond(model: Lazy[BaseChatModel]) -> Any:
         last = messages[-1]
         passages = state.get("passages", [])
         citations = citations_for(passages)
+        escalation = escalation_for(state, turn, context)
         if isinstance(last, AIMessage) and not last.tool_calls and last.content and len(turn) > 1:
-            # A capable agent already wrote the answer: keep it, add the citations.
+            # A capable agent already wrote the answer: keep it, add the citations
+            # (or hold it back as the draft for a person).
+            if escalation:
+                return {
+                    "messages": [RemoveMessage(id=last.id or "")],
+                    "draft": last.text,
+                    "escalation": escalation,
+                }
             last.additional_kwargs["citations"] = citations
             return {"messages": [last]}
         triage = state.get("triage")
@@ -136,12 +165,14 @@ def make_respond(model: Lazy[BaseChatModel]) -> Any:
                 today=date.today().isoformat(), language_name=language
             ),
             intent=triage["intent"] if triage else "unknown",
-            notes=_notes(state, turn),
+            notes=_notes(state, turn, escalation),
             facts=_facts(state, turn),
         )
         chat = await model.aget()
         history = [_redacted(m) for m in conversation(messages, context.history_turns)]
         reply = await chat.ainvoke([SystemMessage(content=system), *history])
+        if escalation:
+            return {"draft": reply.text, "escalation": escalation}
         answer = AIMessage(
             content=reply.content,
             id=reply.id,

@@ -12,12 +12,14 @@ from langchain_core.messages import ToolMessage
 from graph.nodes._messages import latest_customer_text
 from graph.resources import Lazy
 from graph.routing import INTENT_ROUTES
-from graph.state import State, Triage
+from graph.state import Escalation, State, Triage
 from tools.appointments import resolve_slot
 from triage import Triager
 from triage.signals import STRONGLY_NEGATIVE
 
 SENTIMENT_WINDOW = 5
+LOW_CONFIDENCE = 0.4
+"""Intent confidence under which a message counts as unclear."""
 FOLLOW_UP_INTENTS = frozenset(
     intent for intent, route in INTENT_ROUTES.items() if route.startswith("call_")
 )
@@ -67,8 +69,9 @@ def make_triage(triager: Lazy[Triager]) -> Any:
     async def triage(state: State) -> dict[str, Any]:
         """Record intent, emergency, sentiment and language; clear last turn's passages.
 
-        Two strongly negative customer messages in a row set ``offer_human``. A
-        message that is out of scope on its own right after a specialist turn
+        A request for a person, two strongly negative messages in a row, or two
+        out-of-scope or unclear ones set ``escalation``: the reply is drafted for
+        a person to check. A short answer to the previous specialist turn
         ("ava@example.com", "the second one") keeps the previous intent.
         """
         previous = state.get("triage")
@@ -80,11 +83,22 @@ def make_triage(triager: Lazy[Triager]) -> Any:
         if previous and _is_follow_up(previous, result, text, state["messages"]):
             result = {**result, "intent": previous["intent"], "follow_up": True}
         trend = [*state.get("sentiment_trend", []), result["sentiment"]][-SENTIMENT_WINDOW:]
-        offer_human = len(trend) >= 2 and all(s <= STRONGLY_NEGATIVE for s in trend[-2:])
+        negative = len(trend) >= 2 and all(s <= STRONGLY_NEGATIVE for s in trend[-2:])
+        unclear = result["intent"] == "oos" or result["confidence"] < LOW_CONFIDENCE
+        streak = state.get("unclear_streak", 0) + 1 if unclear else 0
+        escalation: Escalation | None = None
+        if result["intent"] == "talk_to_human":
+            escalation = {"reason": "customer_request", "priority": "normal"}
+        elif negative:
+            escalation = {"reason": "negative_sentiment", "priority": "high"}
+        elif streak >= 2:
+            escalation = {"reason": "out_of_scope", "priority": "normal"}
         return {
             "triage": result,
             "sentiment_trend": trend,
-            "offer_human": offer_human,
+            "unclear_streak": streak,
+            "escalation": escalation,
+            "draft": None,
             "passages": [],
         }
 

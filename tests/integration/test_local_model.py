@@ -65,3 +65,24 @@ async def test_order_turn_end_to_end(local_model, backend) -> None:
     assert tool_results and tool_results[0]["ok"] is True
     assert tool_results[0]["order"]["status"] == "shipped"
     assert str(state["messages"][-1].content).strip()
+
+
+@pytest.mark.parametrize("index", range(4), ids=["order", "return", "booking", "recommend"])
+async def test_specialist_conversations_take_the_expected_tool_path(
+    local_model, fresh_backend, recommender, trained_triage_dir, index
+) -> None:
+    """The four conversations of ``evals.specialists`` on the real model and triage."""
+    from evals.specialists import SCENARIOS, run
+    from triage import load_or_train
+
+    scenario = SCENARIOS[index]
+    graph = build_graph(
+        model=local_model,
+        retriever=StaticRetriever([]),
+        backend=fresh_backend,
+        triager=load_or_train(trained_triage_dir),
+        recommender=recommender,
+        checkpointer=InMemorySaver(),
+    )
+    result = await run(graph, scenario)
+    assert tuple(result["tools"]) == scenario.expected_tools, result["transcript"]

@@ -95,7 +95,13 @@ async def test_forced_agent_runs_one_tool_then_respond_phrases_it(backend) -> No
     )
     assert model.bound == [
         {
-            "tools": ["get_order_status", "list_recent_orders", "cancel_order", "start_return"],
+            "tools": [
+                "get_order_status",
+                "list_recent_orders",
+                "cancel_order",
+                "start_return",
+                "escalate_to_human",
+            ],
             "tool_choice": "get_order_status",
         }
     ]
@@ -201,11 +207,15 @@ async def test_emergency_gets_safety_text_then_a_priority_handoff(backend) -> No
 
 
 async def test_return_to_bot_resumes_into_respond(backend) -> None:
-    model = scripted("Happy to help again — what do you need?")
+    model = scripted(
+        "Of course, a colleague will reply here.", "Happy to help again — what do you need?"
+    )
     graph = _build(model, backend)
     config = _config()
     await _turn(graph, config, "I want to talk to a real person")
-    assert (await graph.aget_state(config)).interrupts[0].value["priority"] == "normal"
+    pending = (await graph.aget_state(config)).interrupts[0].value
+    assert pending["priority"] == "normal" and pending["reason"] == "customer_request"
+    assert pending["suggested_reply"] == "Of course, a colleague will reply here."
     state = await graph.ainvoke(
         Command(resume={"action": "return_to_bot"}), config, context=Context()
     )
@@ -226,8 +236,8 @@ async def test_memory_across_turns(backend) -> None:
     ]
 
 
-async def test_two_strongly_negative_turns_offer_a_person(backend) -> None:
-    model = scripted("Sorry to hear that.", "I understand, I can get a person.")
+async def test_two_strongly_negative_turns_go_to_a_person(backend) -> None:
+    model = scripted("Sorry to hear that.", "I understand, I'm sorry this keeps failing.")
     graph = build_graph(
         model=model,
         retriever=StaticRetriever(),
@@ -237,11 +247,16 @@ async def test_two_strongly_negative_turns_offer_a_person(backend) -> None:
     )
     config = _config()
     first = await _turn(graph, config, "this is awful")
-    assert first["offer_human"] is False
-    assert prompts.OFFER_HUMAN_NOTE not in model.seen[0][0].content
+    assert first["escalation"] is None and "__interrupt__" not in first
+    assert first["messages"][-1].content == "Sorry to hear that."
     second = await _turn(graph, config, "still awful, nothing works")
-    assert second["offer_human"] is True
-    assert prompts.OFFER_HUMAN_NOTE in model.seen[1][0].content
+    assert prompts.HANDOFF_DRAFT_NOTE in model.seen[1][0].content
+    [pending] = second["__interrupt__"]
+    assert pending.value["reason"] == "negative_sentiment"
+    assert pending.value["priority"] == "high"
+    assert pending.value["suggested_reply"] == "I understand, I'm sorry this keeps failing."
+    # The draft waits for the person: the customer has not been sent it.
+    assert second["messages"][-1].content == "still awful, nothing works"
 
 
 async def test_previous_language_is_passed_to_triage(backend) -> None:

@@ -112,7 +112,13 @@ async def test_forced_agent_binds_only_its_tools_and_forces_one(backend) -> None
     assert update["messages"][0].tool_calls[0]["name"] == "get_order_status"
     assert model.bound == [
         {
-            "tools": ["get_order_status", "list_recent_orders", "cancel_order", "start_return"],
+            "tools": [
+                "get_order_status",
+                "list_recent_orders",
+                "cancel_order",
+                "start_return",
+                "escalate_to_human",
+            ],
             "tool_choice": "get_order_status",
         }
     ]

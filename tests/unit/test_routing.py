@@ -1,7 +1,7 @@
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from graph.routing import INTENT_ROUTES, route_after_agent, route_after_triage
+from graph.routing import INTENT_ROUTES, route_after_agent, route_after_respond, route_after_triage
 
 
 def _triage(intent: str, emergency: str | None = None) -> dict:
@@ -20,7 +20,7 @@ def _triage(intent: str, emergency: str | None = None) -> dict:
         ("greeting", "respond"),
         ("oos", "respond"),
         ("thanks", "respond"),
-        ("talk_to_human", "hand_off"),
+        ("talk_to_human", "respond"),  # drafts a reply for the person first
         ("order_status", "call_orders_agent"),
         ("return_refund", "call_orders_agent"),
         ("ticket_status", "call_crm_agent"),
@@ -44,6 +44,12 @@ def test_every_routed_intent_targets_a_real_node() -> None:
     from graph import graph
 
     assert set(INTENT_ROUTES.values()) <= set(graph.nodes)
+
+
+def test_route_after_respond_hands_off_a_draft() -> None:
+    escalation = {"reason": "customer_request", "priority": "normal"}
+    assert route_after_respond({"messages": [], "escalation": escalation}) == "hand_off"
+    assert route_after_respond({"messages": [], "escalation": None}) == "__end__"
 
 
 def test_route_after_agent() -> None:

@@ -220,7 +220,12 @@ async def test_answers_are_recognised_by_their_shape_not_their_intent(fresh_back
     assert paused["__interrupt__"][0].value["action"] == "cancel_order"
 
     # A real request for a person after an order turn is not taken as an answer.
-    model2 = scripted("Connecting you.", forced=True)
+    model2 = scripted(
+        tool_call("get_order_status", order_id="BS-100002"),
+        "Which email is on the order?",
+        "A colleague will take it from here.",
+        forced=True,
+    )
     chat2 = Conversation(model2, fresh_backend)
     chat2.graph = build_graph(
         model=model2,
