@@ -18,15 +18,18 @@ from redis.asyncio import Redis
 
 from graph import build_graph
 from graph.llm import load_chat_model
+from server.agents import HandoffQueue, load_agents
 from server.embedded_redis import EmbeddedRedis
 from server.errors import install_error_handlers
-from server.routes import health, threads
+from server.events import ThreadEvents
+from server.routes import handoffs, health, threads
 from server.settings import Settings, get_settings
 from server.threads import ThreadStore
+from store.audit import AuditLog
 from store.backend import SqlStoreBackend, StoreBackend
 from store.catalog import ProductIndex
 from store.knowledge import KnowledgeBase, Retriever
-from store.seed import is_empty, seed
+from store.seed import needs_seed, seed
 from triage import Triager, load_or_train
 
 log = logging.getLogger("supportgraph")
@@ -65,8 +68,17 @@ def create_app(
             app.state.redis = Redis.from_url(redis_url, decode_responses=True)
             stack.push_async_callback(app.state.redis.aclose)
             app.state.threads = ThreadStore(app.state.redis, settings.checkpoint_ttl_minutes * 60)
+            app.state.handoffs = HandoffQueue(app.state.redis)
+            app.state.events = ThreadEvents(app.state.redis)
+            app.state.agents = load_agents(settings)
             app.state.model = model
             app.state.backend = backend
+            app.state.audit = await asyncio.to_thread(
+                AuditLog,
+                backend.engine
+                if isinstance(backend, SqlStoreBackend)
+                else SqlStoreBackend.from_url(settings.resolved_database_url).engine,
+            )
             if graph is not None:
                 app.state.graph = graph
             else:
@@ -79,7 +91,7 @@ def create_app(
         if store is None:
             sql = SqlStoreBackend.from_url(settings.resolved_database_url)
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            if await asyncio.to_thread(is_empty, sql.engine):
+            if await asyncio.to_thread(needs_seed, sql.engine):
                 counts = await asyncio.to_thread(seed, sql.engine)
                 log.info("seeded the demo store: %s", counts)
             store = sql
@@ -125,6 +137,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(threads.router)
+    app.include_router(handoffs.router)
     app.mount("/ui", StaticFiles(directory=UI_DIR), name="ui")
 
     @app.get("/", include_in_schema=False)

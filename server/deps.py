@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from server.agents import Agent, HandoffQueue, find_agent
 from server.errors import ApiError
+from server.events import ThreadEvents
 from server.settings import Settings
 from server.threads import ThreadStore
+from store.audit import AuditLog
 from store.backend import StoreBackend
 
 
@@ -42,3 +46,34 @@ async def _thread(thread_id: str, threads: ThreadsDep) -> dict[str, Any]:
 
 
 ThreadDep = Annotated[dict[str, Any], Depends(_thread)]
+
+
+def _handoffs(request: Request) -> HandoffQueue:
+    return request.app.state.handoffs
+
+
+def _events(request: Request) -> ThreadEvents:
+    return request.app.state.events
+
+
+def _audit(request: Request) -> AuditLog:
+    return request.app.state.audit
+
+
+HandoffsDep = Annotated[HandoffQueue, Depends(_handoffs)]
+EventsDep = Annotated[ThreadEvents, Depends(_events)]
+AuditDep = Annotated[AuditLog, Depends(_audit)]
+_bearer = HTTPBearer(auto_error=False, description="An agent key from AGENT_KEYS.")
+
+
+def _agent(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Agent:
+    agent = find_agent(request.app.state.agents, credentials.credentials) if credentials else None
+    if agent is None:
+        raise ApiError(401, "unauthorized", "An agent key is required (Authorization: Bearer).")
+    return agent
+
+
+AgentDep = Annotated[Agent, Depends(_agent)]

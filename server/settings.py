@@ -32,6 +32,14 @@ class Settings(BaseSettings):
         60 * 24 * 30, description="How long an idle conversation is kept (minutes)."
     )
     max_message_chars: int = 4000
+    agent_keys: SecretStr | None = Field(
+        None,
+        description="Human agents as `key:name:role` (role agent or admin), comma-separated; "
+        "keys made with `supportgraph agent-key` are read from DATA_DIR/agent_keys too.",
+    )
+    handoff_refund_above_usd: float = Field(
+        1000.0, description="A return whose refund is above this goes to a person."
+    )
     customer_token_secret: SecretStr | None = Field(
         None,
         description="HS256 secret of signed customer tokens; unset: one generated in DATA_DIR.",

@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
@@ -71,12 +71,14 @@ async def turn_events(
     payload: Any,
     context: Context,
     expect_interrupt: str | None = None,
+    on_handoff: Callable[[str, str, dict[str, Any]], Awaitable[None]] | None = None,
 ) -> AsyncIterator[dict[str, str]]:
     """Run one turn and yield its events as sse-starlette dicts.
 
     ``payload`` is the new message, or a ``Command`` resuming an interrupt; with
     ``expect_interrupt`` the turn only runs if that interrupt is still pending
-    (another request may have answered it meanwhile).
+    (another request may have answered it meanwhile). ``on_handoff(interrupt_id,
+    thread_id, request)`` is awaited when the turn ends waiting for a person.
     """
     turn = uuid.uuid4().hex[:12]
     seq = 0
@@ -125,6 +127,8 @@ async def turn_events(
         if replies:
             yield event("message", {**replies[-1], "triage": state.values.get("triage")})
         for pending in state.interrupts:
+            if on_handoff is not None and pending.value.get("kind") == "handoff":
+                await on_handoff(pending.id, thread_id, pending.value)
             yield event("interrupt", {"id": pending.id, **pending.value})
         yield event("done", {})
     except asyncio.CancelledError:

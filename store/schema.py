@@ -178,3 +178,16 @@ interactions = Table(
     Column("detail", JSON, nullable=False),
     Column("at", DateTime, nullable=False),
 )
+
+agent_actions = Table(
+    "agent_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agent", String, nullable=False),
+    Column("role", String, nullable=False),
+    Column("action", String, nullable=False, comment="claim, approve, edit, respond, …"),
+    Column("handoff_id", String, nullable=False, index=True),
+    Column("thread_id", String, nullable=False, index=True),
+    Column("detail", JSON, nullable=False),
+    Column("at", DateTime, nullable=False),
+)

@@ -81,6 +81,16 @@ def is_empty(engine: Engine) -> bool:
         return conn.execute(select(func.count()).select_from(schema.customers)).scalar_one() == 0
 
 
+def needs_seed(engine: Engine) -> bool:
+    """Whether the demo store must be (re)created.
+
+    Empty, or made by an older version that lacks some of today's tables (demo
+    data only; a real store would migrate).
+    """
+    existing = set(inspect(engine).get_table_names())
+    return is_empty(engine) or not set(schema.metadata.tables) <= existing
+
+
 def seed(
     engine: Engine,
     *,

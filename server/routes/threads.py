@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import jwt
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from langchain_core.messages import HumanMessage
 from langgraph.types import Command
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 
 from graph.context import Context
+from server.agents import HandoffQueue
 from server.auth import token_secret, verify_customer_token
-from server.deps import BackendDep, GraphDep, SettingsDep, ThreadDep, ThreadsDep
+from server.deps import (
+    BackendDep,
+    EventsDep,
+    GraphDep,
+    HandoffsDep,
+    SettingsDep,
+    ThreadDep,
+    ThreadsDep,
+)
 from server.errors import ApiError
+from server.settings import Settings
 from server.sse import message_view, turn_events
 from server.threads import ThreadStore
 
@@ -150,6 +160,7 @@ async def post_message(
     graph: GraphDep,
     threads: ThreadsDep,
     settings: SettingsDep,
+    handoffs: HandoffsDep,
 ) -> EventSourceResponse:
     """Send a customer message; the answer streams back as server-sent events."""
     content = body.content.strip()
@@ -175,7 +186,7 @@ async def post_message(
         )
     message_id = body.client_message_id or uuid.uuid4().hex
     payload = {"messages": [HumanMessage(content=content, id=message_id)]}
-    return _stream_turn(thread, graph, threads, payload)
+    return _stream_turn(thread, graph, threads, payload, handoffs=handoffs, settings=settings)
 
 
 @router.post(
@@ -184,7 +195,12 @@ async def post_message(
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def resume(
-    decision: Decision, thread: ThreadDep, graph: GraphDep, threads: ThreadsDep
+    decision: Decision,
+    thread: ThreadDep,
+    graph: GraphDep,
+    threads: ThreadsDep,
+    handoffs: HandoffsDep,
+    settings: SettingsDep,
 ) -> EventSourceResponse:
     """Confirm (or decline) the pending action; the rest of the turn streams back."""
     state = await graph.aget_state({"configurable": {"thread_id": thread["thread_id"]}})
@@ -192,7 +208,33 @@ async def resume(
     if pending is None or pending.get("kind") != "confirm":
         raise ApiError(409, "nothing_to_confirm", "There is no action waiting for confirmation.")
     payload: Command[Any] = Command(resume={pending["id"]: {"approved": decision.approved}})
-    return _stream_turn(thread, graph, threads, payload, expect_interrupt=pending["id"])
+    return _stream_turn(
+        thread,
+        graph,
+        threads,
+        payload,
+        handoffs=handoffs,
+        settings=settings,
+        expect_interrupt=pending["id"],
+    )
+
+
+@router.get(
+    "/{thread_id}/events",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def follow_events(
+    thread: ThreadDep,
+    events: EventsDep,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> EventSourceResponse:
+    """Replies that arrive outside a turn (a person's answer), live.
+
+    With ``Last-Event-ID`` the events after it are sent first.
+    """
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+    return EventSourceResponse(events.follow(thread["thread_id"], after), ping=15)
 
 
 def _stream_turn(
@@ -200,6 +242,9 @@ def _stream_turn(
     graph: Any,
     threads: ThreadStore,
     payload: Any,
+    *,
+    handoffs: HandoffQueue,
+    settings: Settings,
     expect_interrupt: str | None = None,
 ) -> EventSourceResponse:
     """Run one turn (a message or a resume) while holding the thread's lock."""
@@ -207,7 +252,10 @@ def _stream_turn(
     lock = threads.lock(thread_id)
     if lock.locked():
         raise ApiError(409, "turn_in_progress", "The previous message is still being answered.")
-    context = Context(customer_id=thread["customer_id"])
+    context = Context(
+        customer_id=thread["customer_id"],
+        handoff_refund_above=settings.handoff_refund_above_usd,
+    )
 
     async def stream() -> Any:
         async with lock:
@@ -217,6 +265,7 @@ def _stream_turn(
                 payload=payload,
                 context=context,
                 expect_interrupt=expect_interrupt,
+                on_handoff=handoffs.register,
             ):
                 yield event
 

@@ -15,7 +15,7 @@ async def test_pending_handoff_resumes_from_redis(redis_url: str, backend) -> No
     config = {"configurable": {"thread_id": uuid.uuid4().hex}}
     async with AsyncRedisSaver.from_conn_string(redis_url) as saver:
         graph = build_graph(
-            model=scripted(),
+            model=scripted("Let me find a colleague for you."),
             retriever=StaticRetriever(),
             backend=backend,
             triager=FakeTriage(),
@@ -36,6 +36,7 @@ async def test_pending_handoff_resumes_from_redis(redis_url: str, backend) -> No
         )
         (pending,) = (await graph.aget_state(config)).interrupts
         assert pending.value["reason"] == "customer_request"
+        assert pending.value["suggested_reply"] == "Let me find a colleague for you."
         await graph.ainvoke(
             Command(
                 resume={
