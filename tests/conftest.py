@@ -95,11 +95,22 @@ class ServerProcess:
     """The test server (fake model, real Redis) in a child process on 127.0.0.1."""
 
     def __init__(
-        self, redis_url: str, db_url: str, log_dir: Path, args: tuple[str, ...] = ()
+        self,
+        redis_url: str,
+        db_url: str,
+        log_dir: Path,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.args = args
-        self.env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": db_url}
+        self.env = {
+            **os.environ,
+            "REDIS_URL": redis_url,
+            "DATABASE_URL": db_url,
+            "DATA_DIR": str(log_dir / "data"),
+            **(env or {}),
+        }
         self.log_dir = log_dir
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -190,3 +201,17 @@ def page(chromium: Any) -> Iterator[Any]:
     yield page
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+AGENTS = {f"key-agent-{n:02d}": f"Agent{n:02d}" for n in range(1, 21)}
+ADMIN_KEY = "key-admin-01"
+
+
+@pytest.fixture
+def agent_server(redis_url: str, fresh_db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    """The test server with 20 agents and an admin in AGENT_KEYS."""
+    keys = [f"{key}:{name}:agent" for key, name in AGENTS.items()] + [f"{ADMIN_KEY}:Ada:admin"]
+    server = ServerProcess(redis_url, fresh_db_url, tmp_path, env={"AGENT_KEYS": ",".join(keys)})
+    server.start()
+    yield server
+    server.stop()
