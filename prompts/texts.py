@@ -43,8 +43,11 @@ reference number, amount, date and time exactly as written here: {summary}"""
 ACTION_DECLINED_NOTE = """The customer decided not to go ahead, so nothing was \
 changed. Confirm that briefly and ask whether you can help with anything else."""
 
-REFUSED_NOTE = """This could not be done. Explain it to the customer kindly, in your \
-own words, without adding anything: {reason}"""
+REFUSED_NOTE = """This could not be done. Tell the customer this kindly, in your own \
+words, adding nothing else: {reason}"""
+
+FOLLOW_UP_NOTE = """The customer's last message answered your question. Now answer \
+their earlier request from the facts. Their request was: {request}"""
 
 AGENT_PROMPTS: dict[str, str] = {
     "orders": """You are Brightside's orders specialist. Use the tools to look up \

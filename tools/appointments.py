@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from langchain.tools import ToolRuntime
-from langchain_core.messages import ToolMessage
+from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool, tool
 
 from graph.context import Context
@@ -184,6 +184,15 @@ def build_appointment_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
         chosen = await _slot(slot, runtime)
         if isinstance(chosen, str):
             return chosen
+        said = " ".join(
+            m.text for m in (runtime.state or {}).get("messages", []) if isinstance(m, HumanMessage)
+        ).upper()
+        if order_id and order_id.strip().upper() not in said:
+            order_id = None  # only link an order the customer named (models invent examples)
+        if order_id:
+            order = await off_loop((await backend.aget()).get_order, order_id)
+            if order is None or order["customer_id"] != customer_id:
+                return refuse(f"No order {order_id} was found on this account.")
         summary = f"Book a {chosen['kind']} visit on {slot_label(chosen)}."
         if not confirm("book_appointment", summary, slot_id=chosen["id"]):
             return declined("book this visit")

@@ -69,8 +69,8 @@ async def _access(
     if email and email.strip().lower() == on_file.lower():
         return _Access(order, owner, newly_verified=True)
     return refuse(
-        "To protect the customer's privacy, ask for the order number together with "
-        "the email address used for the order."
+        "To protect your privacy, I need the email address used for this order before I "
+        "can share or change anything about it."
     )
 
 

@@ -321,12 +321,13 @@
   function applyQueue(raw) {
     const now = Date.now();
     for (const [id, at] of state.resolved) if (now - at > RESOLVED_MEMORY_MS) state.resolved.delete(id);
-    const list = (Array.isArray(raw) ? raw : [])
+    const all = (Array.isArray(raw) ? raw : [])
       .filter((h) => h && typeof h === 'object' && h.id != null)
-      .map((h) => ({ ...h, id: String(h.id) }))
-      .filter((h) => !state.resolved.has(h.id));
+      .map((h) => ({ ...h, id: String(h.id) }));
+    const polled = new Set(all.map((h) => h.id));
+    for (const id of state.resolved.keys()) if (!polled.has(id)) state.resolved.delete(id); // the server agrees
+    const list = all.filter((h) => !state.resolved.has(h.id));
     const ids = new Set(list.map((h) => h.id));
-    for (const id of state.resolved.keys()) if (!raw.some((h) => h && String(h.id) === id)) state.resolved.delete(id);
 
     const arrivedUrgent = [];
     if (state.known) {
@@ -501,14 +502,18 @@
         updateDetail();
       }
       const box = detailEls.conversation;
-      box.replaceChildren(el('p', 'conversation-error', err.status === 404
-        ? 'This conversation is no longer available.' : 'We couldn’t load the whole conversation.'));
+      const problem = [el('p', 'conversation-error', err.status === 404
+        ? 'This conversation is no longer available.' : 'We couldn’t load the whole conversation.')];
       if (err.status !== 404) {
         const retry = button('btn btn-secondary btn-small', 'Try again');
-        retry.addEventListener('click', () => { box.replaceChildren(el('p', 'muted', 'Loading…')); loadDetail(id); });
-        box.appendChild(retry);
+        retry.addEventListener('click', () => {
+          box.focus(); // the button is about to go away
+          box.replaceChildren(el('p', 'muted', 'Loading the conversation…'));
+          loadDetail(id);
+        });
+        problem.push(retry);
       }
-      renderSummaryFallback();
+      if (!renderSummaryFallback(problem)) box.replaceChildren(...problem);
     } finally {
       if (detailEls && state.selectedId === id) detailEls.conversation.removeAttribute('aria-busy');
     }
@@ -517,7 +522,7 @@
   function section(title, className) {
     const box = el('section', className);
     const heading = el('h3', 'section-title', title);
-    heading.id = `detail-${className.split(' ')[0]}-heading`;
+    heading.id = `detail-${title.toLowerCase().replace(/[^a-z]+/g, '-')}-heading`;
     box.setAttribute('aria-labelledby', heading.id);
     box.appendChild(heading);
     return box;
@@ -611,7 +616,7 @@
     els.detail.replaceChildren(head, cards, convo, reply);
     detailEls = d;
     renderTemplates();
-    renderSummaryFallback();
+    renderSummaryFallback([el('p', 'muted', 'Summary — loading the whole conversation…')]);
     updateDetail();
   }
 
@@ -696,14 +701,15 @@
     fillTranscript(state.detail.messages || []);
   }
 
-  /** Until (or unless) the full conversation loads, show the handoff's summary. */
-  function renderSummaryFallback() {
-    if (!detailEls || Array.isArray(state.detail.messages)) return;
+  /** Until (or unless) the full conversation loads, show the handoff's summary under `heading`
+   * (a list of nodes). Returns false when there is no summary to show. */
+  function renderSummaryFallback(heading) {
+    if (!detailEls || Array.isArray(state.detail.messages)) return false;
     const summary = Array.isArray(state.detail.summary) ? state.detail.summary : [];
-    if (!summary.length) return;
-    const status = Array.from(detailEls.conversation.children).filter((n) => !n.classList.contains('muted'));
+    if (!summary.length) return false;
     fillTranscript(summary);
-    detailEls.conversation.prepend(el('p', 'muted', 'Summary (the full conversation is loading)…'), ...status);
+    detailEls.conversation.prepend(...heading);
+    return true;
   }
 
   function renderTemplates() {
@@ -760,8 +766,13 @@
     d.claimStatus.textContent = status;
     els.detail.dataset.claim = gone ? 'gone' : mine ? 'mine' : h.claimed_by ? 'other' : 'open';
 
-    d.claim.disabled = state.working || gone || mine;
-    for (const b of d.buttons) b.disabled = state.working || gone || !mine;
+    // While a request runs, buttons are only aria-disabled: a disabled button would drop focus.
+    d.claim.disabled = gone || mine;
+    for (const b of d.buttons) b.disabled = gone || !mine;
+    for (const b of [d.claim, ...d.buttons]) {
+      if (state.working && !b.disabled) b.setAttribute('aria-disabled', 'true');
+      else b.removeAttribute('aria-disabled');
+    }
     d.actionsHint.hidden = mine && !gone;
     if (gone) d.actionsHint.textContent = 'It can no longer be answered from here.';
     els.detail.setAttribute('aria-busy', String(state.working));

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, RemoveMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 import prompts
@@ -57,6 +57,11 @@ def _facts(state: State, turn: list[Any]) -> str:
 
 def _notes(state: State, turn: list[Any], escalation: Escalation | None) -> str:
     notes = [prompts.HANDOFF_DRAFT_NOTE] if escalation else []
+    triage = state.get("triage")
+    if triage and triage.get("follow_up"):
+        asked = [m.text for m in state["messages"] if isinstance(m, HumanMessage)]
+        if len(asked) >= 2:
+            notes.append(prompts.FOLLOW_UP_NOTE.format(request=asked[-2]))
     note = _route_note(state, turn)
     return "\n".join([*notes, note] if note else notes)
 

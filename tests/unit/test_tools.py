@@ -117,7 +117,7 @@ async def test_order_status_for_its_owner_and_for_a_verified_email(backend) -> N
     ("args", "customer", "refusal"),
     [
         ({"order_id": "BS-100003"}, "C0002", "different account"),
-        ({"order_id": "BS-100003"}, None, "email address used for the order"),
+        ({"order_id": "BS-100003"}, None, "email address used for this order"),
         ({"order_id": "BS-100003", "email": "ben.okafor@example.com"}, None, "email address"),
         ({"order_id": "BS-999999"}, "C0001", "No order BS-999999"),
     ],
@@ -580,3 +580,30 @@ async def test_an_invented_slot_id_gives_way_to_the_customers_words(fresh_backen
         approve=True,
     )
     assert outcome.result["slot_id"] == slots[1]["id"]
+
+
+async def test_booking_links_only_an_order_the_customer_named(fresh_backend) -> None:
+    from langchain_core.messages import HumanMessage
+
+    tools = Tools(fresh_backend)
+    _, offered = await _offered(tools)
+    invented = await tools.call(
+        "book_appointment",
+        {"slot": "1", "order_id": "BS-100123"},  # the docstring's example, not the customer's
+        customer="C0001",
+        before=[HumanMessage("install please"), offered],
+        approve=True,
+    )
+    assert invented.result["ok"] is True
+    [visit] = [
+        b for b in fresh_backend.list_bookings("C0001", datetime.now()) if b["id"] != "B-3002"
+    ]
+    assert visit["order_id"] is None
+    _, offered = await _offered(tools)
+    foreign = await tools.call(
+        "book_appointment",
+        {"slot": "1", "order_id": "BS-100012"},  # Ben's order, named by Ava
+        customer="C0001",
+        before=[HumanMessage("install for BS-100012"), offered],
+    )
+    assert "No order BS-100012" in foreign.result["refusal"]
