@@ -54,6 +54,20 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _agent_key(args: argparse.Namespace) -> int:
+    from server.agents import new_agent_key
+    from server.settings import get_settings
+
+    settings = get_settings()
+    print(new_agent_key(settings, args.name, args.role))
+    print(
+        f"inbox: http://{settings.host}:{settings.port}/ui/inbox.html (restart the server "
+        "to pick up new keys)",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _kb(args: argparse.Namespace) -> int:
     from server.settings import get_settings
     from store.knowledge import KnowledgeBase
@@ -115,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("customer_id", help="e.g. C0001 (Ava Thompson)")
     token.add_argument("--minutes", type=int, default=24 * 60, help="validity")
     token.set_defaults(func=_token)
+
+    agent_key = sub.add_parser("agent-key", help="make a key for a human agent (inbox sign-in)")
+    agent_key.add_argument("name", help="the agent's name as customers will see it, e.g. Dana")
+    agent_key.add_argument("--role", choices=["agent", "admin"], default="agent")
+    agent_key.set_defaults(func=_agent_key)
 
     kb = sub.add_parser("kb", help="the help-centre knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)

@@ -198,6 +198,7 @@
   }
 
   function forgetThread() {
+    stopWatching();
     storage.clear();
     session.clear();
   }
@@ -229,7 +230,7 @@
     counter: $('char-counter'), newConversation: $('new-conversation'), signedIn: $('signed-in'),
   };
 
-  // turn = {controller, bubble, ended, done, refocus, confirmCard} for the stream currently open.
+  // turn = {controller, bubble, ended, done, refocus, confirmCard, handoff} for the stream currently open.
   // tokenRejected: the server refused the page's token, so new threads are made anonymously.
   const state = { threadId: null, customer: null, busy: false, turn: null, token: readToken(), tokenRejected: false };
 
@@ -257,20 +258,26 @@
     hideTyping();
   }
 
-  /** Apply the role classes (and the "Agent" label for human agents). */
-  function setRole(bubble, role) {
+  /** Apply the role classes (and, for a person from the team, a label: "Dana · Brightside team",
+   * or "Agent" when the name is unknown). */
+  function setRole(bubble, role, agentName) {
     bubble.classList.remove('bubble-user', 'bubble-assistant', 'bubble-agent');
     bubble.classList.add(`bubble-${role}`);
     bubble.dataset.role = role;
-    const label = bubble.querySelector('.bubble-label');
-    if (role === 'agent' && !label) bubble.prepend(el('span', 'bubble-label', 'Agent'));
+    let label = bubble.querySelector('.bubble-label');
+    if (role === 'agent' && !label) bubble.prepend((label = el('span', 'bubble-label', 'Agent')));
     else if (role !== 'agent' && label) label.remove();
+    const name = typeof agentName === 'string' ? agentName.trim() : '';
+    if (role === 'agent' && name) {
+      label.textContent = `${name} · Brightside team`;
+      label.classList.add('bubble-label-person');
+    }
   }
 
-  function createBubble(role, text) {
+  function createBubble(role, text, agentName) {
     const bubble = el('div', 'bubble');
     bubble.appendChild(el('div', 'bubble-text', text));
-    setRole(bubble, role);
+    setRole(bubble, role, agentName);
     return bubble;
   }
 
@@ -291,7 +298,7 @@
   }
 
   function addMessage(msg) {
-    const bubble = createBubble(msg.role, msg.content);
+    const bubble = createBubble(msg.role, msg.content, msg.agent);
     if (msg.id) bubble.dataset.messageId = msg.id;
     renderCitations(bubble, msg.citations);
     appendToLog(bubble);
@@ -371,6 +378,9 @@
     }
     if (thread && thread.status === 'waiting_for_agent') {
       addNotice('A member of our team will reply here as soon as possible.', 'handoff');
+      watchForAgent(state.threadId);
+    } else {
+      stopWatching();
     }
     const pending = thread && thread.pending;
     if (pending && typeof pending === 'object' && pending.kind === 'confirm') focusConfirm(addConfirmCard(pending));
@@ -446,8 +456,8 @@
     const content = typeof msg.content === 'string' ? msg.content : null;
     let bubble = turn.bubble;
     if (!bubble && !content) return;
-    if (!bubble) appendToLog((bubble = createBubble(role, content)));
-    setRole(bubble, role);
+    if (!bubble) appendToLog((bubble = createBubble(role, content, msg.agent)));
+    setRole(bubble, role, msg.agent);
     if (content !== null) bubble.querySelector('.bubble-text').textContent = content; // final text wins
     if (msg.id) bubble.dataset.messageId = msg.id;
     renderCitations(bubble, msg.citations);
@@ -465,6 +475,7 @@
     if (data.kind && data.kind !== 'handoff') return addNotice(message || 'Please reply to continue.', 'info');
     const intro = 'You’re being connected to a person…';
     addNotice(message ? `${intro}\n${message}` : intro, 'handoff');
+    turn.handoff = true; // listen for the person's reply once the turn ends
   }
 
   /** Finish a turn: hide typing, clear streaming flags, re-enable the composer. */
@@ -477,12 +488,13 @@
     const card = turn.confirmCard;
     if (card && card.isConnected && card.dataset.state === 'pending') focusConfirm(card);
     else if (turn.refocus) els.input.focus();
+    if (turn.handoff && turn === state.turn && state.threadId) watchForAgent(state.threadId);
   }
 
   /** Start a turn (closing any stream still open) and lock the composer. */
   function beginTurn(refocus) {
     const turn = { controller: new AbortController(), bubble: null, ended: false, done: false,
-      refocus, confirmCard: null };
+      refocus, confirmCard: null, handoff: false };
     state.turn?.controller.abort(); // never two streams at once
     state.turn = turn;
     setBusy(true);
@@ -517,6 +529,7 @@
       refusal = err.message;
       created = await createThread(null);
     }
+    stopWatching(); // a reply for the old conversation must not land in the new one
     state.threadId = created.threadId;
     rememberThread(created.threadId, created.customer, token);
     showCustomer(created.customer);
@@ -695,6 +708,110 @@
       addNotice('We couldn’t connect to support right now. Check your connection — you can still try sending a message.', 'error');
     }
     setBusy(false);
+  }
+
+  // ---- Live replies while a person from the team has the conversation ----
+  // GET /v1/threads/{id}/events (EventSource): "message" events carry the person's reply (role
+  // "agent") or the assistant's answer once the conversation is handed back; a "status" event
+  // {"status": "idle"} ends the wait. EventSource reconnects by itself; replayed messages are
+  // recognised by id and not shown twice.
+
+  const LIVE_RECHECK_MS = [5000, 10000, 30000]; // after the stream gave up for good (HTTP error)
+  // source: the open EventSource; threadId: the conversation it belongs to; replied: a message
+  // arrived while watching; failures: consecutive permanent failures (for the back-off).
+  const live = { source: null, threadId: null, replied: false, failures: 0, timer: null };
+
+  /** Is a message with this id already in the log? */
+  function isShown(id) {
+    return Array.from(els.log.querySelectorAll('[data-message-id]')).some((b) => b.dataset.messageId === id);
+  }
+
+  /** Listen for the team's reply on threadId (no-op if already listening). */
+  function watchForAgent(threadId) {
+    if (!threadId || typeof EventSource === 'undefined') return;
+    if (live.source && live.threadId === threadId) return;
+    stopWatching();
+    live.threadId = threadId;
+    live.replied = false;
+    openLiveStream();
+  }
+
+  function openLiveStream() {
+    const source = new EventSource(`${threadUrl(live.threadId)}/events`);
+    live.source = source;
+    source.addEventListener('open', () => { if (source === live.source) live.failures = 0; });
+    source.addEventListener('message', (e) => { if (source === live.source) showLiveMessage(e.data); });
+    source.addEventListener('status', (e) => { if (source === live.source) onLiveStatus(e.data); });
+    source.addEventListener('error', () => {
+      // CONNECTING: EventSource retries by itself. CLOSED: it gave up (e.g. 404): check by hand.
+      if (source !== live.source || source.readyState !== EventSource.CLOSED) return;
+      source.close();
+      live.source = null;
+      const delay = LIVE_RECHECK_MS[Math.min(live.failures++, LIVE_RECHECK_MS.length - 1)];
+      live.timer = setTimeout(() => recheckThread(live.threadId), delay);
+    });
+  }
+
+  function stopWatching() {
+    clearTimeout(live.timer);
+    live.timer = null;
+    if (live.source) live.source.close();
+    live.source = null;
+    live.threadId = null;
+  }
+
+  function parseJSON(text) {
+    try { const v = JSON.parse(text); return v && typeof v === 'object' ? v : null; } catch (_) { return null; }
+  }
+
+  /** Show a message from the events stream, or from a catch-up read, unless it is already shown. */
+  function showLiveMessage(data) {
+    const msg = typeof data === 'string' ? parseJSON(data) : data;
+    if (!msg || typeof msg.content !== 'string' || !msg.content) return false;
+    const id = msg.id != null ? String(msg.id) : '';
+    if (id && isShown(id)) return false;
+    const role = msg.role === 'agent' ? 'agent' : msg.role === 'user' ? 'user' : 'assistant';
+    addMessage({ id, role, content: msg.content, citations: msg.citations, agent: msg.agent });
+    live.replied = true;
+    return true;
+  }
+
+  async function onLiveStatus(data) {
+    const status = parseJSON(data);
+    if (!status || status.status !== 'idle') return;
+    const threadId = live.threadId, replied = live.replied;
+    stopWatching();
+    if (!replied) await catchUp(threadId, true); // e.g. the reply came before the stream opened
+  }
+
+  /** Add the thread's messages that are not shown yet; with noteIfNone, say that the wait is over. */
+  async function catchUp(threadId, noteIfNone) {
+    let thread = null;
+    try { thread = await fetchThread(threadId); } catch (_) { /* keep what is shown */ }
+    if (threadId !== state.threadId) return null;
+    let added = false;
+    for (const m of (thread && thread.messages) || []) {
+      if (m && m.id && CHAT_ROLES.includes(m.role) && !isShown(String(m.id))) added = showLiveMessage(m) || added;
+    }
+    if (noteIfNone && !added) addNotice('Our team has finished with this request. You can keep chatting here.', 'info');
+    return thread;
+  }
+
+  /** The stream failed for good: see where the conversation stands, and listen again if it still waits. */
+  async function recheckThread(threadId) {
+    if (!threadId || threadId !== state.threadId || live.source) return;
+    let thread;
+    try { thread = await fetchThread(threadId); } catch (_) { thread = undefined; }
+    if (threadId !== state.threadId || live.source) return;
+    if (thread === null) return stopWatching(); // expired: the next send says so
+    if (thread === undefined || thread.status === 'waiting_for_agent') {
+      if (thread) await catchUp(threadId, false);
+      if (threadId === state.threadId && !live.source) openLiveStream();
+      return;
+    }
+    const replied = live.replied;
+    stopWatching();
+    await catchUp(threadId, !replied);
   }
 
   // ---- Wiring ----
