@@ -547,10 +547,11 @@
     const turn = beginTurn(els.form.contains(document.activeElement));
 
     let userBubble = null, res;
+    const clientMessageId = uuid(); // the server keeps it as the message id
     try {
       if (!state.threadId) await startNewThread();
-      userBubble = addMessage({ role: 'user', content }); // optimistic; removed on failure
-      res = await postMessage(state.threadId, content, uuid(), turn.controller.signal);
+      userBubble = addMessage({ role: 'user', content, id: clientMessageId }); // optimistic; removed on failure
+      res = await postMessage(state.threadId, content, clientMessageId, turn.controller.signal);
     } catch (err) {
       userBubble?.remove();
       if (turn.controller.signal.aborted) return;
@@ -784,14 +785,20 @@
     if (!replied) await catchUp(threadId, true); // e.g. the reply came before the stream opened
   }
 
-  /** Add the thread's messages that are not shown yet; with noteIfNone, say that the wait is over. */
+  /** Add the replies (after the last message shown) that are not shown yet; with noteIfNone,
+   * say that the wait is over when there are none. */
   async function catchUp(threadId, noteIfNone) {
     let thread = null;
     try { thread = await fetchThread(threadId); } catch (_) { /* keep what is shown */ }
     if (threadId !== state.threadId) return null;
+    const messages = ((thread && thread.messages) || []).filter((m) => m && m.id);
+    let from = messages.length;
+    while (from > 0 && !isShown(String(messages[from - 1].id))) from--;
     let added = false;
-    for (const m of (thread && thread.messages) || []) {
-      if (m && m.id && CHAT_ROLES.includes(m.role) && !isShown(String(m.id))) added = showLiveMessage(m) || added;
+    if (from > 0) { // nothing recognisable shown: don't guess, the reload shows everything
+      for (const m of messages.slice(from)) {
+        if (m.role === 'agent' || m.role === 'assistant') added = showLiveMessage(m) || added;
+      }
     }
     if (noteIfNone && !added) addNotice('Our team has finished with this request. You can keep chatting here.', 'info');
     return thread;

@@ -819,7 +819,7 @@
         } catch (_) { /* keep the server's message */ }
         if (who && state.me && who === state.me.name) notify('You already hold this conversation.', 'info');
         else notify(who ? `${who} already took this one.` : err.message, 'error');
-      } else if (err.status === 404) {
+      } else if (isGone(err)) {
         dropHandoff(id);
         notify('This conversation is no longer waiting — it may have been resolved already.', 'error');
       } else {
@@ -829,6 +829,9 @@
       if (session === state.session) setWorking(false);
     }
   }
+
+  /** The handoff is no longer there to act on (unknown, or already handled by someone). */
+  const isGone = (err) => err.status === 404 || err.code === 'already_resolved';
 
   /** Take in a handoff the server just sent (after claim), keeping loaded messages. */
   function mergeHandoff(id, h) {
@@ -901,7 +904,7 @@
       } else if (err.code === 'message_required') {
         notify('Write a message first — this action needs one.', 'error');
         if (detailEls) detailEls.reply.focus();
-      } else if (err.status === 404) {
+      } else if (isGone(err)) {
         dropHandoff(id, 'This conversation is no longer waiting — it may have been resolved already.');
         notify('This conversation is no longer waiting — it may have been resolved already.', 'error');
       } else {
