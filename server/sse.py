@@ -43,13 +43,20 @@ TOKEN_NODES = {"respond", *(n for n in STATUS_LABELS if n.startswith("call_"))}
 def message_view(message: BaseMessage) -> dict[str, Any] | None:
     """A chat message as the API shows it, or ``None`` for internal messages."""
     if isinstance(message, HumanMessage):
-        return {"id": message.id, "role": "user", "content": message.text, "citations": []}
+        return {
+            "id": message.id,
+            "role": "user",
+            "content": message.text,
+            "citations": [],
+            "receipts": [],
+        }
     if isinstance(message, AIMessage) and not message.tool_calls and message.text:
         return {
             "id": message.id,
             "role": "agent" if message.name == HUMAN_AGENT else "assistant",
             "content": message.text,
             "citations": message.additional_kwargs.get("citations", []),
+            "receipts": message.additional_kwargs.get("receipts", []),
         }
     return None
 

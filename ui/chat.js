@@ -297,9 +297,32 @@
     bubble.appendChild(box);
   }
 
+  const RECEIPT_LABELS = {
+    done: 'Done',
+    declined: 'Nothing changed',
+    refused: "Couldn't do this",
+    order: 'Order details',
+  };
+
+  // What Brightside's systems said, word for word (the reply above is the assistant's words).
+  function renderReceipts(bubble, receipts) {
+    bubble.querySelector('.receipts')?.remove();
+    const items = (Array.isArray(receipts) ? receipts : []).filter((r) => r && r.text);
+    if (!items.length) return;
+    const box = el('div', 'receipts');
+    for (const r of items) {
+      const kind = RECEIPT_LABELS[r.kind] ? r.kind : 'order';
+      const item = el('p', `receipt receipt-${kind}`);
+      item.append(el('strong', 'receipt-label', `${RECEIPT_LABELS[kind]}: `), document.createTextNode(String(r.text)));
+      box.appendChild(item);
+    }
+    bubble.appendChild(box);
+  }
+
   function addMessage(msg) {
     const bubble = createBubble(msg.role, msg.content, msg.agent);
     if (msg.id) bubble.dataset.messageId = msg.id;
+    renderReceipts(bubble, msg.receipts);
     renderCitations(bubble, msg.citations);
     appendToLog(bubble);
     return bubble;
@@ -460,6 +483,7 @@
     setRole(bubble, role, msg.agent);
     if (content !== null) bubble.querySelector('.bubble-text').textContent = content; // final text wins
     if (msg.id) bubble.dataset.messageId = msg.id;
+    renderReceipts(bubble, msg.receipts);
     renderCitations(bubble, msg.citations);
     turn.bubble = null; // further tokens in this turn start a new bubble
     scrollToEnd();

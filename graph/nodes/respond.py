@@ -87,6 +87,31 @@ def escalation_for(state: State, turn: list[Any], context: Context) -> Escalatio
     return None
 
 
+def receipts_for(turn: list[Any]) -> list[dict[str, str]]:
+    """What the systems said this turn, word for word, for the chat to show under the reply.
+
+    A small model may misstate an order or an action; the customer still sees the
+    facts as the tools wrote them.
+    """
+    out = []
+    for message in tool_results(turn):
+        try:
+            data = json.loads(str(message.content))
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        if data.get("declined"):
+            out.append({"kind": "declined", "text": str(data["summary"])})
+        elif data.get("refusal"):
+            out.append({"kind": "refused", "text": str(data["refusal"])})
+        elif data.get("ok") and message.name in SENSITIVE_TOOLS:
+            out.append({"kind": "done", "text": str(data.get("summary", ""))})
+        elif data.get("ok") and message.name == "get_order_status":
+            out.append({"kind": "order", "text": str(data.get("summary", ""))})
+    return out
+
+
 def _outcome_note(turn: list[Any]) -> str:
     """How the turn's last tool call ended: done, declined or refused."""
     results = tool_results(turn)
@@ -162,6 +187,7 @@ def make_respond(model: Lazy[BaseChatModel]) -> Any:
                     "escalation": escalation,
                 }
             last.additional_kwargs["citations"] = citations
+            last.additional_kwargs["receipts"] = receipts_for(turn)
             return {"messages": [last]}
         triage = state.get("triage")
         language = LANGUAGE_NAMES.get(triage["language"] if triage else "en", "English")
@@ -181,7 +207,11 @@ def make_respond(model: Lazy[BaseChatModel]) -> Any:
         answer = AIMessage(
             content=reply.content,
             id=reply.id,
-            additional_kwargs={"citations": citations, "triage": dict(triage or {})},
+            additional_kwargs={
+                "citations": citations,
+                "receipts": receipts_for(turn),
+                "triage": dict(triage or {}),
+            },
         )
         return {"messages": [answer]}
 

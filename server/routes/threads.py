@@ -66,6 +66,11 @@ class ChatMessage(BaseModel):
     role: Literal["user", "assistant", "agent"]
     content: str
     citations: list[dict[str, str]] = []
+    receipts: list[dict[str, str]] = Field(
+        [],
+        description="What the store's systems said, word for word: `kind` done, declined, "
+        "refused or order, and `text`.",
+    )
 
 
 class ThreadView(BaseModel):

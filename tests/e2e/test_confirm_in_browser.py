@@ -39,6 +39,10 @@ def test_customer_confirms_a_cancellation_with_the_button(
         "Order BS-100002 is now cancelled", timeout=20_000
     )
     expect(card).to_contain_text(re.compile("Confirmed"))
+    # The store's own words are shown under the reply, whatever the model wrote.
+    expect(page.locator(".bubble-assistant").last.locator(".receipt-done")).to_contain_text(
+        "Order BS-100002 is now cancelled."
+    )
     assert store.get_order("BS-100002")["status"] == "cancelled"
 
 

@@ -159,6 +159,7 @@ def test_pending_handoff_survives_a_restart_and_the_reply_reaches_the_open_chat(
         "role": "agent",
         "content": edited,
         "citations": [],
+        "receipts": [],
     }
     assert _mine(base, {thread_id}) == []  # off the queue
     again = httpx.post(

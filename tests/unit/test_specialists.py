@@ -106,6 +106,10 @@ async def test_return_is_confirmed_then_recorded(fresh_backend) -> None:
     [ret] = fresh_backend.get_order("BS-101202")["returns"]
     assert ret["id"] == result["return_id"] and ret["reason"] == "wrong_item"
     assert done["messages"][-1].content.startswith("Your return is started")
+    [receipt] = done["messages"][-1].additional_kwargs["receipts"]
+    assert receipt["kind"] == "done" and receipt["text"].startswith(
+        f"Return {ret['id']} is started"
+    )
 
 
 async def test_booking_offers_slots_then_books_the_chosen_one(fresh_backend) -> None:
