@@ -178,9 +178,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright, headless (`make browser` installs it)."""
+    """Debian's Chromium driven by Playwright, headless (`make browser` installs it).
+
+    Module-scoped: sync Playwright keeps an event loop running in this thread, which
+    the asyncio tests that follow must not inherit.
+    """
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

@@ -122,3 +122,19 @@ async def test_close_ends_without_a_reply(backend) -> None:
     done = await graph.ainvoke(Command(resume={"action": "close", "agent": "Dana"}), config)
     assert done["messages"][-1].content == "human please"
     assert (await graph.aget_state(config)).interrupts == ()
+
+
+class Unsure(FakeTriage):
+    """Recognises the intent, but with little confidence."""
+
+    def triage(self, text, previous_language=None):
+        return {**super().triage(text, previous_language), "confidence": 0.2}
+
+
+async def test_low_confidence_twice_in_a_row(backend) -> None:
+    model = scripted("Could you tell me more?", "Let me get a colleague.")
+    graph, config = _graph(model, backend, Unsure()), _config()
+    first = await _say(graph, config, "thanks but the thing with the stuff")
+    assert first["unclear_streak"] == 1 and "__interrupt__" not in first
+    second = await _say(graph, config, "thanks, the other thing")
+    assert second["__interrupt__"][0].value["reason"] == "out_of_scope"
