@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.redis.aio import AsyncRedisSaver
+from prometheus_client import CONTENT_TYPE_LATEST
 from redis.asyncio import Redis
 
 from graph import build_graph
@@ -22,9 +23,13 @@ from server.agents import HandoffQueue, load_agents
 from server.embedded_redis import EmbeddedRedis
 from server.errors import install_error_handlers
 from server.events import ThreadEvents
+from server.limits import RateLimiter
+from server.metrics import Metrics
+from server.middleware import install_middleware
 from server.routes import handoffs, health, threads
 from server.settings import Settings, get_settings
 from server.threads import ThreadStore
+from server.turns import TurnRunner
 from store.audit import AuditLog
 from store.backend import SqlStoreBackend, StoreBackend
 from store.catalog import ProductIndex
@@ -71,6 +76,11 @@ def create_app(
             app.state.handoffs = HandoffQueue(app.state.redis)
             app.state.events = ThreadEvents(app.state.redis)
             app.state.agents = load_agents(settings)
+            app.state.limiter = RateLimiter(
+                app.state.redis,
+                per_thread=settings.rate_limit_per_thread,
+                per_client=settings.rate_limit_per_client,
+            )
             app.state.model = model
             app.state.backend = backend
             app.state.audit = await asyncio.to_thread(
@@ -83,6 +93,15 @@ def create_app(
                 app.state.graph = graph
             else:
                 app.state.graph = await _build(app, stack, saver)
+            app.state.runner = TurnRunner(
+                app.state.graph,
+                app.state.redis,
+                app.state.threads,
+                app.state.events,
+                app.state.handoffs,
+                app.state.metrics,
+            )
+            stack.push_async_callback(app.state.runner.close)
             log.info("SupportGraph is ready on http://%s:%s", settings.host, settings.port)
             yield
 
@@ -134,10 +153,17 @@ def create_app(
 
     app = FastAPI(title="SupportGraph", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.metrics = Metrics()
     install_error_handlers(app)
+    install_middleware(app, settings)
     app.include_router(health.router)
     app.include_router(threads.router)
     app.include_router(handoffs.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
     app.mount("/ui", StaticFiles(directory=UI_DIR), name="ui")
 
     @app.get("/", include_in_schema=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from pathlib import Path
 
@@ -110,9 +109,10 @@ def _triage(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``supportgraph`` console script."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from server.middleware import configure_logging
+    from server.settings import get_settings
+
+    configure_logging(get_settings().log_format)
     parser = argparse.ArgumentParser(prog="supportgraph", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 

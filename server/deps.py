@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from server.agents import Agent, HandoffQueue, find_agent
 from server.errors import ApiError
 from server.events import ThreadEvents
+from server.limits import RateLimiter
 from server.settings import Settings
 from server.threads import ThreadStore
+from server.turns import TurnRunner
 from store.audit import AuditLog
 from store.backend import StoreBackend
 
@@ -38,8 +40,25 @@ ThreadsDep = Annotated[ThreadStore, Depends(_threads)]
 BackendDep = Annotated[StoreBackend | None, Depends(_backend)]
 
 
-async def _thread(thread_id: str, threads: ThreadsDep) -> dict[str, Any]:
-    record = await threads.get(thread_id)
+_thread_bearer = HTTPBearer(
+    auto_error=False, scheme_name="ThreadToken", description="The thread_token of the thread."
+)
+
+
+async def _thread(
+    thread_id: str,
+    threads: ThreadsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_thread_bearer)],
+    token: Annotated[
+        str | None, Query(description="The thread token, for EventSource clients only.")
+    ] = None,
+) -> dict[str, Any]:
+    """The thread, if the request carries its token; 404 otherwise.
+
+    Never 403: an unknown thread and someone else's look the same.
+    """
+    given = credentials.credentials if credentials else token
+    record = await threads.get(thread_id, given) if given else None
     if record is None:
         raise ApiError(404, "thread_not_found", "No such conversation (it may have expired).")
     return record
@@ -77,3 +96,20 @@ def _agent(
 
 
 AgentDep = Annotated[Agent, Depends(_agent)]
+
+
+def _runner(request: Request) -> TurnRunner:
+    return request.app.state.runner
+
+
+def _limiter(request: Request) -> RateLimiter:
+    return request.app.state.limiter
+
+
+RunnerDep = Annotated[TurnRunner, Depends(_runner)]
+LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address (behind a proxy, run uvicorn with --proxy-headers)."""
+    return request.client.host if request.client else "unknown"

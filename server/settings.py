@@ -32,6 +32,16 @@ class Settings(BaseSettings):
         60 * 24 * 30, description="How long an idle conversation is kept (minutes)."
     )
     max_message_chars: int = 4000
+    max_body_bytes: int = Field(64 * 1024, description="Larger request bodies get 413.")
+    rate_limit_per_thread: int = Field(20, description="Turns per minute on one thread.")
+    rate_limit_per_client: int = Field(
+        120, description="Turns and new threads per minute from one client address."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description='Origins allowed to call the API from a browser, as JSON: ["https://…"].',
+    )
+    log_format: str = Field("text", description="`text` or `json` (one object a line).")
     agent_keys: SecretStr | None = Field(
         None,
         description="Human agents as `key:name:role` (role agent or admin), comma-separated; "

@@ -109,6 +109,10 @@ class ServerProcess:
             "REDIS_URL": redis_url,
             "DATABASE_URL": db_url,
             "DATA_DIR": str(log_dir / "data"),
+            # Every test server talks from 127.0.0.1 to one shared Redis: the per-client
+            # limit would count the whole suite (test_limits sets its own).
+            "RATE_LIMIT_PER_CLIENT": "100000",
+            "RATE_LIMIT_PER_THREAD": "1000",
             **(env or {}),
         }
         self.log_dir = log_dir
@@ -145,7 +149,8 @@ class ServerProcess:
 
     def restart(self) -> None:
         self.stop()
-        with socket.socket() as sock:  # the port must be free again
+        with socket.socket() as sock:  # no one may listen on the port any more
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
             sock.bind(("127.0.0.1", self.port))
         self.start()
 
@@ -216,6 +221,28 @@ def agent_server(redis_url: str, fresh_db_url: str, tmp_path: Path) -> Iterator[
     """The test server with 20 agents and an admin in AGENT_KEYS."""
     keys = [f"{key}:{name}:agent" for key, name in AGENTS.items()] + [f"{ADMIN_KEY}:Ada:admin"]
     server = ServerProcess(redis_url, fresh_db_url, tmp_path, env={"AGENT_KEYS": ",".join(keys)})
+    server.start()
+    yield server
+    server.stop()
+
+
+def open_thread(base: str, **body: Any) -> tuple[str, httpx.Client]:
+    """Create a thread on a running server; the client carries its token."""
+    created = httpx.post(f"{base}/v1/threads", json=body, timeout=30)
+    assert created.status_code == 201, created.text
+    data = created.json()
+    client = httpx.Client(
+        base_url=base,
+        headers={"Authorization": f"Bearer {data['thread_token']}"},
+        timeout=30,
+    )
+    return data["thread_id"], client
+
+
+@pytest.fixture
+def slow_server(redis_url: str, fresh_db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    """The test server with a model that streams about 60 words at 0.15 s a word."""
+    server = ServerProcess(redis_url, fresh_db_url, tmp_path, ("--model", "slow"))
     server.start()
     yield server
     server.stop()

@@ -150,3 +150,33 @@ class ArgumentFillingModel(ScriptedChatModel):
             facts = system.split("<facts>", 1)[-1].split("</facts>", 1)[0].strip()
             self.messages = iter([facts.splitlines()[0] if facts else "How can I help?"])
         yield from super()._stream(messages, stop, run_manager, **kwargs)
+
+
+FILLER = (
+    "Our team checks every order before it leaves the warehouse, and large appliances "
+    "travel with two trained drivers who bring them inside, unpack them and take the "
+    "packaging away, so you only need to clear a path to the room where it will stand."
+)
+
+
+class SlowModel(HistoryCountingModel):
+    """Like ``HistoryCountingModel``, then about 40 more words, at ``delay`` seconds a word."""
+
+    delay: float = 0.15
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        import time
+
+        seen = [m for m in messages if isinstance(m, HumanMessage)]
+        last = seen[-1].content if seen else ""
+        reply = f"I have seen {len(seen)} customer messages; the latest was: {last} {FILLER}"
+        self.messages = iter([reply])
+        for chunk in ScriptedChatModel._stream(self, messages, stop, run_manager, **kwargs):
+            time.sleep(self.delay)
+            yield chunk

@@ -22,10 +22,10 @@ from server.deps import (
     SettingsDep,
     ThreadsDep,
 )
-from server.errors import ApiError
+from server.errors import ERROR_RESPONSES, ApiError
 from server.sse import message_view, turn_events
 
-router = APIRouter(prefix="/v1", tags=["agents"])
+router = APIRouter(prefix="/v1", tags=["agents"], responses=ERROR_RESPONSES)
 TEMPLATES = Path(__file__).resolve().parents[2] / "data" / "agent_templates.json"
 Action = Literal["approve", "edit", "respond", "return_to_bot", "close"]
 
@@ -140,7 +140,7 @@ async def resolve(
     lock = threads.lock(thread_id)
     if lock.locked():
         raise ApiError(409, "turn_in_progress", "The conversation is busy; try again.")
-    thread = await threads.get(thread_id)
+    thread = await threads.record(thread_id)
     context = Context(
         customer_id=thread["customer_id"] if thread else None,
         handoff_refund_above=settings.handoff_refund_above_usd,

@@ -14,7 +14,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "Not ready: the failing checks"}})
 async def readyz(request: Request) -> JSONResponse:
     """Redis answers and the model is loaded; 503 with the failing checks otherwise."""
     checks: dict[str, str] = {}

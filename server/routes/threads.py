@@ -7,30 +7,32 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import jwt
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Query, Request
 from langchain_core.messages import HumanMessage
 from langgraph.types import Command
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 
 from graph.context import Context
-from server.agents import HandoffQueue
 from server.auth import token_secret, verify_customer_token
 from server.deps import (
     BackendDep,
     EventsDep,
     GraphDep,
-    HandoffsDep,
+    LimiterDep,
+    RunnerDep,
     SettingsDep,
     ThreadDep,
     ThreadsDep,
+    client_address,
 )
-from server.errors import ApiError
+from server.errors import ERROR_RESPONSES, ApiError
+from server.events import ThreadEvents
 from server.settings import Settings
-from server.sse import message_view, turn_events
-from server.threads import ThreadStore
+from server.sse import message_view
+from server.turns import TurnRunner
 
-router = APIRouter(prefix="/v1/threads", tags=["threads"])
+router = APIRouter(prefix="/v1/threads", tags=["threads"], responses=ERROR_RESPONSES)
 
 ThreadStatus = Literal["idle", "waiting_for_customer", "waiting_for_agent"]
 
@@ -56,6 +58,10 @@ class ThreadCreated(BaseModel):
     """A new conversation."""
 
     thread_id: str
+    thread_token: str = Field(
+        description="Send it as `Authorization: Bearer <thread_token>` on every later "
+        "request about this thread (EventSource clients: `?token=`)."
+    )
     customer: Customer | None = None
 
 
@@ -79,6 +85,9 @@ class ThreadView(BaseModel):
     thread_id: str
     status: ThreadStatus
     messages: list[ChatMessage]
+    last_event_id: int = Field(
+        0, description="The thread's latest event: follow /events from here to catch up."
+    )
     pending: dict[str, Any] | None = Field(
         None,
         description="What the conversation waits for: a `confirm` (the customer approves "
@@ -117,14 +126,18 @@ def _status(state: Any) -> ThreadStatus:
 
 @router.post("", status_code=201, response_model=ThreadCreated)
 async def create_thread(
+    request: Request,
     threads: ThreadsDep,
+    limiter: LimiterDep,
     settings: SettingsDep,
     backend: BackendDep,
     body: ThreadCreate | None = None,
 ) -> ThreadCreated:
     """Start a conversation, for a signed-in customer when a customer token is given."""
+    await limiter.check_client(client_address(request))
     if body is None or not body.customer_token:
-        return ThreadCreated(thread_id=await threads.create())
+        thread_id, token = await threads.create()
+        return ThreadCreated(thread_id=thread_id, thread_token=token)
     try:
         customer_id = verify_customer_token(token_secret(settings), body.customer_token)
     except jwt.InvalidTokenError as exc:
@@ -134,14 +147,16 @@ async def create_thread(
     profile = await asyncio.to_thread(backend.get_customer, customer_id) if backend else None
     if backend is not None and profile is None:
         raise ApiError(401, "invalid_customer_token", "The sign-in token names no customer.")
+    thread_id, token = await threads.create(customer_id)
     return ThreadCreated(
-        thread_id=await threads.create(customer_id),
+        thread_id=thread_id,
+        thread_token=token,
         customer=Customer(id=customer_id, name=profile["name"] if profile else None),
     )
 
 
 @router.get("/{thread_id}", response_model=ThreadView)
-async def get_thread(thread: ThreadDep, graph: GraphDep) -> ThreadView:
+async def get_thread(thread: ThreadDep, graph: GraphDep, events: EventsDep) -> ThreadView:
     """The conversation's messages and status."""
     state = await graph.aget_state({"configurable": {"thread_id": thread["thread_id"]}})
     views = [v for m in state.values.get("messages", []) if (v := message_view(m))]
@@ -149,6 +164,7 @@ async def get_thread(thread: ThreadDep, graph: GraphDep) -> ThreadView:
         thread_id=thread["thread_id"],
         status=_status(state),
         messages=[ChatMessage(**v) for v in views],
+        last_event_id=await events.current(thread["thread_id"]),
         pending=_pending(state),
     )
 
@@ -163,19 +179,29 @@ async def post_message(
     request: Request,
     thread: ThreadDep,
     graph: GraphDep,
-    threads: ThreadsDep,
+    runner: RunnerDep,
+    events: EventsDep,
+    limiter: LimiterDep,
     settings: SettingsDep,
-    handoffs: HandoffsDep,
 ) -> EventSourceResponse:
-    """Send a customer message; the answer streams back as server-sent events."""
+    """Send a customer message; the answer streams back as server-sent events.
+
+    The turn runs on even if the connection drops: follow it again with
+    ``GET /v1/threads/{id}/events`` and ``Last-Event-ID``. Sending the same
+    ``client_message_id`` again replays (or joins) that turn; it never runs twice.
+    """
+    thread_id = thread["thread_id"]
+    if body.client_message_id:
+        known = await runner.known(thread_id, body.client_message_id)
+        if known is not None:
+            return EventSourceResponse(events.follow(thread_id, known, until_done=True), ping=15)
     content = body.content.strip()
     if not content:
         raise ApiError(422, "empty_message", "The message is empty.")
     if len(content) > settings.max_message_chars:
         raise ApiError(422, "message_too_long", "The message is too long.")
-    thread_id = thread["thread_id"]
-    config = {"configurable": {"thread_id": thread_id}}
-    state = await graph.aget_state(config)
+    await limiter.check_turn(thread_id, client_address(request))
+    state = await graph.aget_state({"configurable": {"thread_id": thread_id}})
     pending = _pending(state)
     if pending and pending.get("kind") == "handoff":
         raise ApiError(
@@ -191,7 +217,15 @@ async def post_message(
         )
     message_id = body.client_message_id or uuid.uuid4().hex
     payload = {"messages": [HumanMessage(content=content, id=message_id)]}
-    return _stream_turn(thread, graph, threads, payload, handoffs=handoffs, settings=settings)
+    return await _stream_turn(
+        thread,
+        runner,
+        events,
+        payload,
+        settings=settings,
+        kind="message",
+        client_message_id=body.client_message_id,
+    )
 
 
 @router.post(
@@ -201,25 +235,28 @@ async def post_message(
 )
 async def resume(
     decision: Decision,
+    request: Request,
     thread: ThreadDep,
     graph: GraphDep,
-    threads: ThreadsDep,
-    handoffs: HandoffsDep,
+    runner: RunnerDep,
+    events: EventsDep,
+    limiter: LimiterDep,
     settings: SettingsDep,
 ) -> EventSourceResponse:
     """Confirm (or decline) the pending action; the rest of the turn streams back."""
+    await limiter.check_turn(thread["thread_id"], client_address(request))
     state = await graph.aget_state({"configurable": {"thread_id": thread["thread_id"]}})
     pending = _pending(state)
     if pending is None or pending.get("kind") != "confirm":
         raise ApiError(409, "nothing_to_confirm", "There is no action waiting for confirmation.")
     payload: Command[Any] = Command(resume={pending["id"]: {"approved": decision.approved}})
-    return _stream_turn(
+    return await _stream_turn(
         thread,
-        graph,
-        threads,
+        runner,
+        events,
         payload,
-        handoffs=handoffs,
         settings=settings,
+        kind="resume",
         expect_interrupt=pending["id"],
     )
 
@@ -233,45 +270,44 @@ async def follow_events(
     thread: ThreadDep,
     events: EventsDep,
     last_event_id: Annotated[str | None, Header()] = None,
+    last_event_id_query: Annotated[
+        str | None,
+        Query(alias="last_event_id", description="Same as the Last-Event-ID header."),
+    ] = None,
 ) -> EventSourceResponse:
-    """Replies that arrive outside a turn (a person's answer), live.
+    """The thread's events as they happen: the rest of a turn a client lost, a person's reply.
 
-    With ``Last-Event-ID`` the events after it are sent first.
+    With ``Last-Event-ID`` (header or query) the events after it are sent first,
+    exactly once; without it, only new ones. EventSource clients pass the
+    thread token as ``?token=``.
     """
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+    raw = last_event_id or last_event_id_query
+    after = int(raw) if raw and raw.isdigit() else None
     return EventSourceResponse(events.follow(thread["thread_id"], after), ping=15)
 
 
-def _stream_turn(
+async def _stream_turn(
     thread: dict[str, Any],
-    graph: Any,
-    threads: ThreadStore,
+    runner: TurnRunner,
+    events: ThreadEvents,
     payload: Any,
     *,
-    handoffs: HandoffQueue,
     settings: Settings,
+    kind: str,
     expect_interrupt: str | None = None,
+    client_message_id: str | None = None,
 ) -> EventSourceResponse:
-    """Run one turn (a message or a resume) while holding the thread's lock."""
-    thread_id = thread["thread_id"]
-    lock = threads.lock(thread_id)
-    if lock.locked():
-        raise ApiError(409, "turn_in_progress", "The previous message is still being answered.")
+    """Start (or rejoin) a turn and stream its events until ``done``."""
     context = Context(
         customer_id=thread["customer_id"],
         handoff_refund_above=settings.handoff_refund_above_usd,
     )
-
-    async def stream() -> Any:
-        async with lock:
-            async for event in turn_events(
-                graph,
-                thread_id=thread_id,
-                payload=payload,
-                context=context,
-                expect_interrupt=expect_interrupt,
-                on_handoff=handoffs.register,
-            ):
-                yield event
-
-    return EventSourceResponse(stream(), ping=15)
+    after = await runner.start(
+        thread["thread_id"],
+        payload,
+        context,
+        kind=kind,
+        expect_interrupt=expect_interrupt,
+        client_message_id=client_message_id,
+    )
+    return EventSourceResponse(events.follow(thread["thread_id"], after, until_done=True), ping=15)

@@ -13,7 +13,13 @@ import uvicorn
 from server.app import create_app
 from server.settings import Settings
 from store.backend import SqlStoreBackend
-from tests.fakes import ArgumentFillingModel, FakeTriage, HistoryCountingModel, StaticRetriever
+from tests.fakes import (
+    ArgumentFillingModel,
+    FakeTriage,
+    HistoryCountingModel,
+    SlowModel,
+    StaticRetriever,
+)
 
 
 def main() -> None:
@@ -21,12 +27,17 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument(
         "--model",
-        choices=["history", "filling"],
+        choices=["history", "filling", "slow"],
         default="history",
-        help="history: reports what it saw; filling: fills forced tool calls like a weak model",
+        help="history: reports what it saw; filling: fills forced tool calls like a weak "
+        "model; slow: history plus 40 words at 0.15 s a word",
     )
     args = parser.parse_args()
-    model = HistoryCountingModel() if args.model == "history" else ArgumentFillingModel()
+    model = {
+        "history": HistoryCountingModel,
+        "filling": ArgumentFillingModel,
+        "slow": SlowModel,
+    }[args.model]()
     settings = Settings(port=args.port)
     assert settings.redis_url and settings.database_url, "REDIS_URL and DATABASE_URL must be set"
     app = create_app(

@@ -10,7 +10,7 @@ import time
 import httpx
 
 from server.auth import mint_customer_token
-from tests.conftest import ADMIN_KEY, AGENTS
+from tests.conftest import ADMIN_KEY, AGENTS, open_thread
 from tests.integration.test_api import parse_sse
 
 KEY = next(iter(AGENTS))
@@ -20,11 +20,14 @@ def _auth(key: str = KEY) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+THREADS: dict[str, httpx.Client] = {}
+"""Each thread's client (it carries the thread token)."""
+
+
 def _ask_for_person(base: str, text: str = "I want to talk to a human") -> tuple[str, dict]:
-    thread_id = httpx.post(f"{base}/v1/threads", json={}).json()["thread_id"]
-    response = httpx.post(
-        f"{base}/v1/threads/{thread_id}/messages", json={"content": text}, timeout=30
-    )
+    thread_id, thread = open_thread(base)
+    THREADS[thread_id] = thread
+    response = thread.post(f"/v1/threads/{thread_id}/messages", json={"content": text}, timeout=30)
     [pending] = [e["data"] for e in parse_sse(response.text) if e["event"] == "interrupt"]
     assert pending["kind"] == "handoff"
     return thread_id, pending
@@ -113,18 +116,19 @@ def test_pending_handoff_survives_a_restart_and_the_reply_reaches_the_open_chat(
 ) -> None:
     base = agent_server.url
     thread_id, pending = _ask_for_person(base)
+    thread = THREADS[thread_id]
     agent_server.restart()
 
     [record] = _mine(base, {thread_id})
     assert record["id"] == pending["id"]
-    assert httpx.get(f"{base}/v1/threads/{thread_id}").json()["status"] == "waiting_for_agent"
+    assert thread.get(f"/v1/threads/{thread_id}").json()["status"] == "waiting_for_agent"
     claimed = httpx.post(f"{base}/v1/handoffs/{pending['id']}/claim", headers=_auth())
     assert claimed.status_code == 200
 
     received: list[dict] = []
 
     def listen() -> None:  # the customer's open chat
-        with httpx.stream("GET", f"{base}/v1/threads/{thread_id}/events", timeout=30) as stream:
+        with thread.stream("GET", f"/v1/threads/{thread_id}/events", timeout=30) as stream:
             name = None
             for line in stream.iter_lines():
                 if line.startswith("event:"):
@@ -152,7 +156,7 @@ def test_pending_handoff_survives_a_restart_and_the_reply_reaches_the_open_chat(
     assert received[0]["data"]["agent"] == AGENTS[KEY]
     assert received[1]["data"] == {"status": "idle"}
 
-    view = httpx.get(f"{base}/v1/threads/{thread_id}").json()
+    view = thread.get(f"/v1/threads/{thread_id}").json()
     assert view["status"] == "idle"
     assert view["messages"][-1] == {
         "id": view["messages"][-1]["id"],
@@ -167,17 +171,18 @@ def test_pending_handoff_survives_a_restart_and_the_reply_reaches_the_open_chat(
     )
     assert again.status_code == 409 and again.json()["code"] == "already_resolved"
 
-    # A reconnecting chat gets the reply again by Last-Event-ID.
-    with httpx.stream(
+    # A reconnecting chat gets everything since Last-Event-ID again: the first turn's
+    # events, then the person's reply.
+    with thread.stream(
         "GET",
-        f"{base}/v1/threads/{thread_id}/events",
+        f"/v1/threads/{thread_id}/events",
         headers={"Last-Event-ID": "0"},
         timeout=10,
     ) as stream:
         lines = []
         for line in stream.iter_lines():
             lines.append(line)
-            if line.startswith("event: status"):
+            if '"status": "idle"' in line:
                 break
     assert any(edited in line for line in lines)
 
@@ -194,6 +199,7 @@ def test_pending_handoff_survives_a_restart_and_the_reply_reaches_the_open_chat(
 def test_resolve_checks_its_input(agent_server) -> None:
     base = agent_server.url
     thread_id, pending = _ask_for_person(base)
+    thread = THREADS[thread_id]
     url = f"{base}/v1/handoffs/{pending['id']}"
     assert (
         httpx.post(f"{url}/resolve", json={"action": "close"}, headers=_auth()).json()["code"]
@@ -208,6 +214,6 @@ def test_resolve_checks_its_input(agent_server) -> None:
     assert missing.status_code == 404
     approve = httpx.post(f"{url}/resolve", json={"action": "approve"}, headers=_auth(), timeout=30)
     assert approve.status_code == 200
-    view = httpx.get(f"{base}/v1/threads/{thread_id}").json()
+    view = thread.get(f"/v1/threads/{thread_id}").json()
     assert view["messages"][-1]["role"] == "agent"
     assert view["messages"][-1]["content"].startswith("I have seen 1 customer messages")

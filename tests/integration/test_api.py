@@ -18,7 +18,12 @@ REPLY = "Hello! I can help with orders, returns and appointments."
 
 @pytest.fixture
 def client(redis_url: str, seeded_db_url: str, backend) -> Iterator[TestClient]:
-    settings = Settings(redis_url=redis_url, database_url=seeded_db_url)
+    settings = Settings(
+        redis_url=redis_url,
+        database_url=seeded_db_url,
+        rate_limit_per_client=100_000,
+        rate_limit_per_thread=1000,
+    )
     model = ScriptedChatModel(messages=itertools.repeat(AIMessage(REPLY)))
     app = create_app(
         settings, model=model, retriever=StaticRetriever(), backend=backend, triager=FakeTriage()
@@ -56,9 +61,11 @@ def send(client: TestClient, thread_id: str, content: str, **extra) -> list[dict
         return parse_sse(response.read().decode())
 
 
-def new_thread(client: TestClient) -> str:
-    response = client.post("/v1/threads", json={})
-    assert response.status_code == 201
+def new_thread(client: TestClient, **body) -> str:
+    """Create a thread; the client sends its token from then on."""
+    response = client.post("/v1/threads", json=body)
+    assert response.status_code == 201, response.text
+    client.headers["Authorization"] = f"Bearer {response.json()['thread_token']}"
     return response.json()["thread_id"]
 
 
@@ -156,6 +163,7 @@ def test_a_signed_customer_token_binds_the_thread_to_the_customer(
         )
         assert created.status_code == 201
         assert created.json()["customer"] == {"id": "C0001", "name": "Ava Thompson"}
+        c.headers["Authorization"] = f"Bearer {created.json()['thread_token']}"
         events = send(c, created.json()["thread_id"], "where is my order?")
         assert events[-2]["data"]["content"] == "Here are your recent orders."
         # The tool ran for the customer of the token: the model was shown Ava's orders.
@@ -172,3 +180,49 @@ def test_a_signed_customer_token_binds_the_thread_to_the_customer(
             refused = c.post("/v1/threads", json={"customer_token": token})
             assert refused.status_code == 401
             assert refused.json()["code"] == "invalid_customer_token"
+
+
+def test_a_thread_answers_only_to_its_own_token(client: TestClient) -> None:
+    mine = new_thread(client)
+    send(client, mine, "hello")
+    other = client.post("/v1/threads", json={}).json()
+    for headers in (
+        {"Authorization": f"Bearer {other['thread_token']}"},  # another thread's token
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": ""},
+    ):
+        for method, path, body in (
+            ("GET", f"/v1/threads/{mine}", None),
+            ("POST", f"/v1/threads/{mine}/messages", {"content": "hi"}),
+            ("POST", f"/v1/threads/{mine}/resume", {"approved": True}),
+            ("GET", f"/v1/threads/{mine}/events", None),
+        ):
+            response = client.request(method, path, json=body, headers=headers)
+            assert response.status_code == 404, (method, path, headers)
+            assert response.json()["code"] == "thread_not_found"
+    assert [m["content"] for m in client.get(f"/v1/threads/{mine}").json()["messages"]] == [
+        "hello",
+        REPLY,
+    ]
+
+
+def test_a_body_over_the_limit_is_413(client: TestClient) -> None:
+    thread_id = new_thread(client)
+    huge = client.post(
+        f"/v1/threads/{thread_id}/messages",
+        content=b'{"content": "' + b"x" * 70_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert huge.status_code == 413 and huge.json()["code"] == "payload_too_large"
+    assert client.get(f"/v1/threads/{thread_id}").json()["messages"] == []
+
+
+def test_metrics_count_turns_and_errors(client: TestClient) -> None:
+    thread_id = new_thread(client)
+    send(client, thread_id, "hello")
+    client.post(f"/v1/threads/{thread_id}/messages", json={"content": "   "})
+    text = client.get("/metrics").text
+    assert 'supportgraph_turns_total{kind="message"} 1.0' in text
+    assert "supportgraph_turn_seconds_count 1.0" in text
+    assert "supportgraph_first_token_seconds_count 1.0" in text
+    assert 'supportgraph_errors_total{code="empty_message"} 1.0' in text

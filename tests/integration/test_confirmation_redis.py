@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, func, select
 
 from store import schema
 from store.backend import SqlStoreBackend
+from tests.conftest import open_thread
 from tests.integration.test_api import parse_sse
 
 
@@ -33,10 +34,10 @@ def _cancellations(db_url: str, order_id: str) -> int:
 
 def test_confirmation_survives_a_restart_and_runs_once(acting_server, fresh_db_url) -> None:
     base, store = acting_server.url, SqlStoreBackend.from_url(fresh_db_url)
-    thread_id = httpx.post(f"{base}/v1/threads", json={}).json()["thread_id"]
+    thread_id, thread = open_thread(base)
     asked = _events(
-        httpx.post(
-            f"{base}/v1/threads/{thread_id}/messages",
+        thread.post(
+            f"/v1/threads/{thread_id}/messages",
             json={"content": "Please cancel order BS-100002, my email is ava.thompson@example.com"},
             timeout=30,
         )
@@ -48,41 +49,41 @@ def test_confirmation_survives_a_restart_and_runs_once(acting_server, fresh_db_u
     assert store.get_order("BS-100002")["status"] == "processing"
 
     acting_server.restart()
-    view = httpx.get(f"{base}/v1/threads/{thread_id}").json()
+    view = thread.get(f"/v1/threads/{thread_id}").json()
     assert view["status"] == "waiting_for_customer"
     assert view["pending"]["id"] == confirm["id"]
-    blocked = httpx.post(
-        f"{base}/v1/threads/{thread_id}/messages", json={"content": "hello?"}, timeout=30
+    blocked = thread.post(
+        f"/v1/threads/{thread_id}/messages", json={"content": "hello?"}, timeout=30
     )
     assert blocked.status_code == 409 and blocked.json()["code"] == "confirmation_pending"
 
     done = _events(
-        httpx.post(f"{base}/v1/threads/{thread_id}/resume", json={"approved": True}, timeout=30)
+        thread.post(f"/v1/threads/{thread_id}/resume", json={"approved": True}, timeout=30)
     )
     assert "Order BS-100002 is now cancelled" in done["message"][0]["content"]
     assert "interrupt" not in done
     assert store.get_order("BS-100002")["status"] == "cancelled"
     assert _cancellations(fresh_db_url, "BS-100002") == 1
 
-    again = httpx.post(f"{base}/v1/threads/{thread_id}/resume", json={"approved": True})
+    again = thread.post(f"/v1/threads/{thread_id}/resume", json={"approved": True})
     assert again.status_code == 409 and again.json()["code"] == "nothing_to_confirm"
     assert _cancellations(fresh_db_url, "BS-100002") == 1
-    assert httpx.get(f"{base}/v1/threads/{thread_id}").json()["status"] == "idle"
+    assert thread.get(f"/v1/threads/{thread_id}").json()["status"] == "idle"
 
 
 def test_declining_leaves_the_store_unchanged(acting_server, fresh_db_url) -> None:
     base, store = acting_server.url, SqlStoreBackend.from_url(fresh_db_url)
-    thread_id = httpx.post(f"{base}/v1/threads", json={}).json()["thread_id"]
+    thread_id, thread = open_thread(base)
     asked = _events(
-        httpx.post(
-            f"{base}/v1/threads/{thread_id}/messages",
+        thread.post(
+            f"/v1/threads/{thread_id}/messages",
             json={"content": "cancel BS-100009 please, ben.okafor@example.com"},
             timeout=30,
         )
     )
     assert asked["interrupt"][0]["action"] == "cancel_order"
     done = _events(
-        httpx.post(f"{base}/v1/threads/{thread_id}/resume", json={"approved": False}, timeout=30)
+        thread.post(f"/v1/threads/{thread_id}/resume", json={"approved": False}, timeout=30)
     )
     assert "Nothing was changed" in done["message"][0]["content"]
     assert store.get_order("BS-100009")["status"] == "processing"
@@ -92,8 +93,8 @@ def test_declining_leaves_the_store_unchanged(acting_server, fresh_db_url) -> No
 
 def test_resume_without_a_pending_action_is_a_409(acting_server) -> None:
     base = acting_server.url
-    thread_id = httpx.post(f"{base}/v1/threads", json={}).json()["thread_id"]
-    response = httpx.post(f"{base}/v1/threads/{thread_id}/resume", json={"approved": True})
+    thread_id, thread = open_thread(base)
+    response = thread.post(f"/v1/threads/{thread_id}/resume", json={"approved": True})
     assert response.status_code == 409 and response.json()["code"] == "nothing_to_confirm"
-    bad = httpx.post(f"{base}/v1/threads/{thread_id}/resume", json={"approved": "maybe"})
+    bad = thread.post(f"/v1/threads/{thread_id}/resume", json={"approved": "maybe"})
     assert bad.status_code == 422
