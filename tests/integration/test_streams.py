@@ -58,7 +58,18 @@ def test_a_stream_cut_after_the_third_token_resumes_with_last_event_id(slow_serv
     assert [m["role"] for m in view["messages"]] == ["user", "assistant"]
 
 
-def test_the_same_client_message_id_never_runs_a_second_turn(slow_server) -> None:
+async def _turns_in_checkpoints(redis_url: str, thread_id: str) -> int:
+    """How many runs started on the thread (one ``input`` checkpoint each), from Redis."""
+    from langgraph.checkpoint.redis.aio import AsyncRedisSaver
+
+    config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+    async with AsyncRedisSaver.from_conn_string(redis_url) as saver:
+        sources = [c.metadata.get("source") async for c in saver.alist(config)]
+    assert "loop" in sources, sources  # the history is really there
+    return sources.count("input")
+
+
+def test_the_same_client_message_id_never_runs_a_second_turn(slow_server, redis_url) -> None:
     thread_id, thread = open_thread(slow_server.url)
     body = {"content": "hello there", "client_message_id": "msg-42"}
     results: list[list[dict]] = []
@@ -79,6 +90,9 @@ def test_the_same_client_message_id_never_runs_a_second_turn(slow_server) -> Non
     assert results[0][-1]["event"] == "done"
     view = thread.get(f"/v1/threads/{thread_id}").json()
     assert [m["role"] for m in view["messages"]] == ["user", "assistant"]
+    import asyncio
+
+    assert asyncio.run(_turns_in_checkpoints(redis_url, thread_id)) == 1
     metrics = httpx.get(f"{slow_server.url}/metrics").text
     assert 'supportgraph_turns_total{kind="message"} 1.0' in metrics
 
