@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.redis.aio import AsyncRedisSaver
+from langsmith import Client
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.asyncio import Redis
 
@@ -26,13 +27,15 @@ from server.events import ThreadEvents
 from server.limits import RateLimiter
 from server.metrics import Metrics
 from server.middleware import install_middleware
-from server.routes import handoffs, health, threads
+from server.routes import feedback, handoffs, health, threads
 from server.settings import Settings, get_settings
 from server.threads import ThreadStore
+from server.tracing import LangSmithFeedback, langsmith_client, tracing_enabled
 from server.turns import TurnRunner
 from store.audit import AuditLog
 from store.backend import SqlStoreBackend, StoreBackend
 from store.catalog import ProductIndex
+from store.feedback import FeedbackLog
 from store.knowledge import KnowledgeBase, Retriever
 from store.seed import needs_seed, seed
 from triage import Triager, load_or_train
@@ -49,11 +52,14 @@ def create_app(
     retriever: Retriever | None = None,
     backend: StoreBackend | None = None,
     triager: Triager | None = None,
+    langsmith: Callable[[], Client] | None = None,
 ) -> FastAPI:
     """Create the app; parts not given are opened from settings in the lifespan.
 
     A compiled ``graph`` is used as it is; otherwise the graph is built over the
     given (or configured) model, retriever and backend with the Redis saver.
+    ``langsmith`` makes the LangSmith client that customers' scores are sent
+    with (on first use, only when tracing is on); by default one from settings.
     """
     settings = settings or get_settings()
 
@@ -83,11 +89,17 @@ def create_app(
             )
             app.state.model = model
             app.state.backend = backend
-            app.state.audit = await asyncio.to_thread(
-                AuditLog,
+            engine = (
                 backend.engine
                 if isinstance(backend, SqlStoreBackend)
-                else SqlStoreBackend.from_url(settings.resolved_database_url).engine,
+                else SqlStoreBackend.from_url(settings.resolved_database_url).engine
+            )
+            app.state.audit = await asyncio.to_thread(AuditLog, engine)
+            app.state.feedback = await asyncio.to_thread(FeedbackLog, engine)
+            app.state.langsmith = (
+                LangSmithFeedback(langsmith or langsmith_client(settings))
+                if tracing_enabled(settings)
+                else None
             )
             if graph is not None:
                 app.state.graph = graph
@@ -158,6 +170,7 @@ def create_app(
     install_middleware(app, settings)
     app.include_router(health.router)
     app.include_router(threads.router)
+    app.include_router(feedback.router)
     app.include_router(handoffs.router)
 
     @app.get("/metrics", include_in_schema=False)

@@ -13,9 +13,11 @@ from server.events import ThreadEvents
 from server.limits import RateLimiter
 from server.settings import Settings
 from server.threads import ThreadStore
+from server.tracing import LangSmithFeedback
 from server.turns import TurnRunner
 from store.audit import AuditLog
 from store.backend import StoreBackend
+from store.feedback import FeedbackLog
 
 
 def _settings(request: Request) -> Settings:
@@ -79,9 +81,20 @@ def _audit(request: Request) -> AuditLog:
     return request.app.state.audit
 
 
+def _feedback(request: Request) -> FeedbackLog:
+    return request.app.state.feedback
+
+
+def _langsmith(request: Request) -> LangSmithFeedback | None:
+    return getattr(request.app.state, "langsmith", None)
+
+
 HandoffsDep = Annotated[HandoffQueue, Depends(_handoffs)]
 EventsDep = Annotated[ThreadEvents, Depends(_events)]
 AuditDep = Annotated[AuditLog, Depends(_audit)]
+FeedbackDep = Annotated[FeedbackLog, Depends(_feedback)]
+LangSmithDep = Annotated[LangSmithFeedback | None, Depends(_langsmith)]
+"""Sends scores to LangSmith; ``None`` unless tracing is on."""
 _bearer = HTTPBearer(auto_error=False, description="An agent key from AGENT_KEYS.")
 
 

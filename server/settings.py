@@ -54,6 +54,13 @@ class Settings(BaseSettings):
         None,
         description="HS256 secret of signed customer tokens; unset: one generated in DATA_DIR.",
     )
+    langsmith_tracing: bool = Field(
+        False, description="Trace turns to LangSmith (with LANGSMITH_API_KEY); scores go too."
+    )
+    langsmith_api_key: SecretStr | None = None
+    langsmith_endpoint: str | None = Field(
+        None, description="The LangSmith API; unset: the SDK's default (api.smith.langchain.com)."
+    )
 
     @property
     def triage_model_dir(self) -> Path:

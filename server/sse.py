@@ -1,7 +1,7 @@
 """One turn of the graph as a stream of server-sent events.
 
 Events: ``status`` (a node started), ``token``, ``message`` (the final assistant
-message with citations and triage), ``interrupt``, ``error``, ``done``; every
+message with citations, triage and the turn's run id), ``interrupt``, ``error``, ``done``; every
 event has an id ``<turn>-<n>``.
 """
 
@@ -79,6 +79,7 @@ async def turn_events(
     context: Context,
     expect_interrupt: str | None = None,
     on_handoff: Callable[[str, str, dict[str, Any]], Awaitable[None]] | None = None,
+    on_message: Callable[[str, str], Awaitable[None]] | None = None,
 ) -> AsyncIterator[dict[str, str]]:
     """Run one turn and yield its events as sse-starlette dicts.
 
@@ -86,8 +87,13 @@ async def turn_events(
     ``expect_interrupt`` the turn only runs if that interrupt is still pending
     (another request may have answered it meanwhile). ``on_handoff(interrupt_id,
     thread_id, request)`` is awaited when the turn ends waiting for a person.
+
+    The turn's root run gets a fresh id (its LangSmith run when tracing is on),
+    sent as ``run_id`` in the ``message`` event; ``on_message(message_id, run_id)``
+    is awaited for every reply of the turn before that event.
     """
     turn = uuid.uuid4().hex[:12]
+    run_id = uuid.uuid4()
     seq = 0
 
     def event(name: str, data: dict[str, Any]) -> dict[str, str]:
@@ -109,7 +115,10 @@ async def turn_events(
             return
         seen = len(before.values.get("messages", []))
         async for mode, chunk in graph.astream(
-            payload, config, context=context, stream_mode=["tasks", "messages"]
+            payload,
+            {**config, "run_id": run_id},
+            context=context,
+            stream_mode=["tasks", "messages"],
         ):
             if mode == "tasks":
                 if chunk["name"] == "triage" and isinstance(chunk.get("result"), dict):
@@ -131,8 +140,15 @@ async def turn_events(
         state = await graph.aget_state(config)
         messages = state.values.get("messages", [])
         replies = [v for m in messages[seen:] if (v := message_view(m)) and v["role"] != "user"]
+        if on_message is not None:
+            for reply in replies:
+                if reply["id"]:
+                    await _note_run(on_message, reply["id"], str(run_id))
         if replies:
-            yield event("message", {**replies[-1], "triage": state.values.get("triage")})
+            yield event(
+                "message",
+                {**replies[-1], "triage": state.values.get("triage"), "run_id": str(run_id)},
+            )
         for pending in state.interrupts:
             if on_handoff is not None and pending.value.get("kind") == "handoff":
                 await on_handoff(pending.id, thread_id, pending.value)
@@ -147,3 +163,13 @@ async def turn_events(
             "error",
             {"code": error_code(exc), "message": "Sorry, something went wrong on our side."},
         )
+
+
+async def _note_run(
+    on_message: Callable[[str, str], Awaitable[None]], message_id: str, run_id: str
+) -> None:
+    """Call ``on_message``; a failure loses only the message's link to its run."""
+    try:
+        await on_message(message_id, run_id)
+    except Exception:
+        log.warning("could not note run %s of message %s", run_id, message_id, exc_info=True)

@@ -14,6 +14,7 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 _KEY = "supportgraph:thread:{thread_id}"
+_RUNS = "supportgraph:thread:{thread_id}:runs"
 
 
 class ThreadStore:
@@ -64,6 +65,19 @@ class ThreadStore:
             "customer_id": raw.get("customer_id") or None,
             "token_hash": raw.get("token_hash", ""),
         }
+
+    async def remember_run(self, thread_id: str, message_id: str, run_id: str) -> None:
+        """Note which run (the turn's root run, as traced) produced a message."""
+        key = _RUNS.format(thread_id=thread_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, message_id, run_id)
+            pipe.expire(key, self.ttl_seconds)
+            await pipe.execute()
+
+    async def run_of(self, thread_id: str, message_id: str) -> str | None:
+        """The run that produced a message, if known."""
+        run_id = await self.redis.hget(_RUNS.format(thread_id=thread_id), message_id)
+        return cast(str | None, run_id)
 
     def lock(self, thread_id: str) -> asyncio.Lock:
         """The lock that keeps one turn at a time running on a thread (in this process)."""

@@ -11,6 +11,7 @@ another.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -111,6 +112,7 @@ class TurnRunner:
                 context=context,
                 expect_interrupt=expect_interrupt,
                 on_handoff=self._handoff,
+                on_message=functools.partial(self.threads.remember_run, thread_id),
             ):
                 name, data = event["event"], json.loads(event["data"])
                 if name == "token" and first_token is None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -190,4 +191,17 @@ agent_actions = Table(
     Column("thread_id", String, nullable=False, index=True),
     Column("detail", JSON, nullable=False),
     Column("at", DateTime, nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("thread_id", String, nullable=False, index=True),
+    Column("message_id", String, nullable=False),
+    Column("score", Integer, nullable=False, comment="1 helpful, -1 not helpful"),
+    Column("comment", Text),
+    Column("run_id", String, comment="The LangSmith run that produced the message"),
+    Column("created_at", DateTime, nullable=False, comment="When the score was last given"),
+    UniqueConstraint("thread_id", "message_id", name="uq_feedback_message"),
 )

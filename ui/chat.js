@@ -381,6 +381,17 @@
     });
   }
 
+  /** Score an answer of the thread: 1 (helpful) or -1 (not helpful); a new score replaces the old. */
+  async function postFeedback(thread, messageId, score) {
+    const res = await fetch(`${threadUrl(thread.id)}/messages/${encodeURIComponent(messageId)}/feedback`, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, ...authHeaders(thread) },
+      body: JSON.stringify({ score }),
+    });
+    if (!res.ok) throw await toApiError(res);
+    return res.json();
+  }
+
   /** GET /events: the thread's events after event afterId (when given), then live ones. */
   function eventsUrl(thread, afterId) {
     const query = new URLSearchParams();
@@ -688,8 +699,62 @@
     if (msg.id) bubble.dataset.messageId = msg.id;
     renderReceipts(bubble, msg.receipts);
     renderCitations(bubble, msg.citations);
+    addFeedback(bubble);
     appendToLog(bubble);
     return bubble;
+  }
+
+  // ---- Feedback: 👍 / 👎 under each finished answer (POST …/messages/{id}/feedback) ----
+
+  const FEEDBACK_CHOICES = [['feedback-up', '👍', 'Helpful', 1], ['feedback-down', '👎', 'Not helpful', -1]];
+
+  /** Add the feedback buttons under a finished reply of the assistant or the team that has an id
+   * (once per bubble). */
+  function addFeedback(bubble) {
+    const role = bubble.dataset.role;
+    if ((role !== 'assistant' && role !== 'agent') || !bubble.dataset.messageId) return;
+    if (bubble.querySelector('.feedback')) return;
+    const box = el('div', 'feedback');
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-label', 'Was this answer helpful?');
+    for (const [className, symbol, label, score] of FEEDBACK_CHOICES) {
+      const button = el('button', className, symbol);
+      button.type = 'button';
+      button.title = label;
+      button.setAttribute('aria-label', label);
+      button.setAttribute('aria-pressed', 'false');
+      button.addEventListener('click', () => sendFeedback(bubble, box, button, score));
+      box.appendChild(button);
+    }
+    bubble.appendChild(box);
+  }
+
+  /** Send the customer's score; the pressed button shows it once the server has it. The buttons
+   * stay enabled (and focused) while it is sent; a second press meanwhile is ignored. */
+  async function sendFeedback(bubble, box, button, score) {
+    const thread = state.thread;
+    const messageId = bubble.dataset.messageId;
+    if (!thread || !messageId || box.dataset.state === 'sending') return;
+    if (button.getAttribute('aria-pressed') === 'true') return; // already given
+    box.querySelector('.feedback-notice')?.remove();
+    box.dataset.state = 'sending';
+    let failure = null;
+    try {
+      await postFeedback(thread, messageId, score);
+    } catch (err) {
+      if (!(err instanceof ApiError)) failure = 'Couldn’t send your feedback. Check your connection and try again.';
+      else if (err.status === 404) failure = 'Couldn’t save your feedback: this conversation is no longer available.';
+      else if (err.code === 'rate_limited') failure = 'Couldn’t save your feedback just now — try again in a few seconds.';
+      else failure = 'Couldn’t save your feedback. Please try again.';
+    }
+    delete box.dataset.state;
+    if (failure) {
+      const notice = el('span', 'feedback-notice', failure);
+      notice.setAttribute('role', 'status');
+      box.appendChild(notice);
+      return;
+    }
+    box.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
   }
 
   /** Centred system notice; kind is "info", "handoff" or "error". */
@@ -948,6 +1013,7 @@
     renderReceipts(bubble, msg.receipts);
     renderCitations(bubble, msg.citations);
     settleBubble(bubble);
+    addFeedback(bubble);
     turn.bubble = null; // further tokens in this turn start a new bubble
     turn.text = '';
     scrollToEnd();

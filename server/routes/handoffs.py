@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from pathlib import Path
 from typing import Any, Literal
@@ -155,6 +156,7 @@ async def resolve(
             payload=payload,
             context=context,
             expect_interrupt=handoff_id,
+            on_message=functools.partial(threads.remember_run, thread_id),
         ):
             data = json.loads(event["data"])
             if event["event"] == "message":
