@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -368,8 +368,11 @@ async def test_open_ticket_refuses_someone_elses_order(fresh_backend) -> None:
 # -- appointments ---------------------------------------------------------------
 
 
-async def _offered(tools: Tools, kind: str = "installation") -> tuple[list[dict], ToolMessage]:
-    found = await tools.call("find_appointment_slots", {"kind": kind})
+async def _offered(
+    tools: Tools, kind: str = "installation", earliest: date | None = None
+) -> tuple[list[dict], ToolMessage]:
+    args = {"kind": kind} | ({"earliest_date": earliest.isoformat()} if earliest else {})
+    found = await tools.call("find_appointment_slots", args)
     message = found.state["messages"][-1]
     return found.result["slots"], message
 
@@ -470,7 +473,8 @@ async def test_list_reschedule_and_cancel_a_visit(fresh_backend) -> None:
     [booking] = listed.result["appointments"]
     assert booking["id"] == "B-3002" and booking["kind"] == "installation"
 
-    slots, offered = await _offered(tools)
+    # Three days out, so cancelling the new slot is free whatever the time of day.
+    slots, offered = await _offered(tools, earliest=date.today() + timedelta(days=3))
     moved = await tools.call(
         "reschedule_appointment",
         {"slot": slots[0]["id"]},
