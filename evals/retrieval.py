@@ -2,8 +2,11 @@
 
 Dataset lines: ``{"question", "gold": [article ids], "answerable": bool}``. A question
 counts as declined when no passage reaches ``min_score`` (what the retrieve node does).
+``retrieval.jsonl`` is the held-out set the figures are reported on; ``retrieval_dev.jsonl``
+holds other questions, written separately, for choosing weights and the threshold.
 
-    python -m evals.retrieval [--data evals/datasets/retrieval.jsonl] [--min-score 0.35]
+    python -m evals.retrieval [--data evals/datasets/retrieval.jsonl] [--min-score 0.39]
+    python -m evals.retrieval --data evals/datasets/retrieval_dev.jsonl --sweep 0.3 0.5
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 DATASET = Path(__file__).resolve().parent / "datasets" / "retrieval.jsonl"
+DEV_DATASET = DATASET.with_name("retrieval_dev.jsonl")
 
 
 def load(path: Path = DATASET) -> list[dict[str, Any]]:
@@ -54,6 +58,28 @@ def evaluate(kb: Any, rows: list[dict[str, Any]], min_score: float) -> dict[str,
     }
 
 
+class _Memo:
+    """Searches each question once, so a threshold sweep costs one pass."""
+
+    def __init__(self, kb: Any) -> None:
+        self.kb = kb
+        self.hits: dict[tuple[str, int], Any] = {}
+
+    def search(self, query: str, k: int = 4) -> Any:
+        if (query, k) not in self.hits:
+            self.hits[query, k] = self.kb.search(query, k=k)
+        return self.hits[query, k]
+
+
+def sweep(
+    kb: Any, rows: list[dict[str, Any]], low: float, high: float, step: float = 0.01
+) -> list[dict[str, Any]]:
+    """Figures at every threshold from ``low`` to ``high``: the trade-off to choose from."""
+    memo = _Memo(kb)
+    steps = round((high - low) / step)
+    return [evaluate(memo, rows, round(low + i * step, 4)) for i in range(steps + 1)]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the retrieval figures of the configured knowledge base as JSON."""
     from graph.context import Context
@@ -63,12 +89,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATASET)
     parser.add_argument("--min-score", type=float, default=Context().retrieval_min_score)
+    parser.add_argument(
+        "--sweep", type=float, nargs=2, metavar=("LOW", "HIGH"), help="one line per threshold"
+    )
     args = parser.parse_args(argv)
     settings = get_settings()
     kb = KnowledgeBase.open(path=settings.qdrant_path, url=settings.qdrant_url)
     try:
         kb.ingest(settings.helpcentre_dir)
-        print(json.dumps(evaluate(kb, load(args.data), args.min_score)))
+        rows = load(args.data)
+        if args.sweep:
+            for figures in sweep(kb, rows, *args.sweep):
+                print(json.dumps(figures))
+        else:
+            print(json.dumps(evaluate(kb, rows, args.min_score)))
     finally:
         kb.close()
     return 0

@@ -17,11 +17,14 @@ from tests.fakes import FakeTriage, scripted
 
 HELPCENTRE = Path(__file__).resolve().parents[2] / "data" / "helpcentre"
 # Issue 4's targets are recall@3 >= 0.90, MRR@10 >= 0.80 and 0.85 of unanswerable
-# questions declined; today's figures (0.811, 0.675, 0.44 at min_score 0.35) are below,
-# so these floors only guard against regressions.
-RECALL_AT_3_FLOOR = 0.78
-MRR_FLOOR = 0.64
-DECLINED_FLOOR = 0.40
+# questions declined. Hybrid search with customer phrasings gives 0.878, 0.830 and 0.76
+# at min_score 0.39 (chosen on retrieval_dev.jsonl; it was 0.811, 0.675, 0.44): MRR is
+# met, recall@3 and declines are not, so the floors sit a little under today's figures
+# as regression guards. The near misses still accepted are questions on a topic the help
+# centre covers about a detail it doesn't (gift-card expiry, Brightside Care's price).
+RECALL_AT_3_FLOOR = 0.86
+MRR_FLOOR = 0.80
+DECLINED_FLOOR = 0.68
 
 INJECTION = """---
 id: returns-store-credit
