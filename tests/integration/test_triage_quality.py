@@ -12,11 +12,12 @@ from triage.data import load_jsonl
 
 INTENT_ACCURACY_FLOOR = 0.95
 OOS_RECALL_FLOOR = 0.90
-# The targets are recall >= 0.98 with a false-positive rate <= 0.02. The model reaches
-# 0.957 and 0.035 on the held-out split, so these two only guard against regressions
-# until the targets are met.
-EMERGENCY_RECALL_FLOOR = 0.95
-EMERGENCY_FPR_CEILING = 0.05
+# The targets are recall >= 0.98 with a false-positive rate <= 0.02. On the held-out
+# split (248 dangers, 412 hard negatives) the model reaches recall 0.984 with a
+# false-positive rate of 0.049, and no threshold meets both (0.968 at 0.019), so these
+# two guard against regressions until the targets are met.
+EMERGENCY_RECALL_FLOOR = 0.97
+EMERGENCY_FPR_CEILING = 0.06
 
 
 @pytest.fixture(scope="session")
