@@ -29,6 +29,8 @@ from server.threads import ThreadStore
 
 log = logging.getLogger("supportgraph.turns")
 CLIENT_MESSAGE_TTL = 24 * 3600
+CLAIM_WAIT_SECONDS = 2.0
+"""How long a repeated message waits for the claim of its twin that holds the lock."""
 
 
 class TurnRunner:
@@ -73,6 +75,14 @@ class TurnRunner:
             if known is not None:
                 return known
         lock = self.threads.lock(thread_id)
+        if lock.locked() and claim is not None:
+            # The same message may have raced in a moment earlier and not yet recorded
+            # its claim (that takes a Redis round trip after the lock): wait for it.
+            deadline = time.monotonic() + CLAIM_WAIT_SECONDS
+            while lock.locked() and time.monotonic() < deadline:
+                if (raced := await self.redis.get(claim)) is not None:
+                    return int(raced)
+                await asyncio.sleep(0.02)
         if lock.locked():
             raise ApiError(409, "turn_in_progress", "The previous message is still being answered.")
         await lock.acquire()
