@@ -63,6 +63,9 @@ lint: install ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+eval: install ## every eval suite on the local model (EVAL_ARGS="--model scripted" etc.)
+	$(BIN)/supportgraph eval $(EVAL_ARGS)
+
 bench: install ## benchmarks that print figures
 	$(BIN)/python bench/turn_latency.py
 	$(BIN)/python bench/triage.py

@@ -67,6 +67,12 @@ def _agent_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from evals.run import main as run_evals
+
+    return run_evals(args)
+
+
 def _kb(args: argparse.Namespace) -> int:
     from server.settings import get_settings
     from store.knowledge import KnowledgeBase
@@ -134,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     agent_key.add_argument("name", help="the agent's name as customers will see it, e.g. Dana")
     agent_key.add_argument("--role", choices=["agent", "admin"], default="agent")
     agent_key.set_defaults(func=_agent_key)
+
+    from evals.run import add_arguments as eval_arguments
+
+    evaluate_all = sub.add_parser("eval", help="run the evaluation suites and write a report")
+    eval_arguments(evaluate_all)
+    evaluate_all.set_defaults(func=_eval)
 
     kb = sub.add_parser("kb", help="the help-centre knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)

@@ -11,7 +11,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall
 from langchain_core.outputs import ChatGenerationChunk
 
-from graph.llm.fake import ScriptedChatModel
+from graph.llm.fake import FactEchoModel, ScriptedChatModel
 from graph.state import Passage, Triage
 
 RETURNS_PASSAGE = Passage(
@@ -106,50 +106,8 @@ class FakeTriage:
         )
 
 
-class ArgumentFillingModel(ScriptedChatModel):
-    """A stand-in for the weak local model: fills forced tool calls from the conversation.
-
-    When a tool is forced it calls it with the latest order number, email and
-    slot choice found in the customer's messages; otherwise it replies with the
-    first fact it was given (so tests can see what the reply was based on).
-    """
-
-    messages: Iterator[AIMessage | str] = itertools.repeat("")
-    needs_forced_tools: bool = True
-
-    def bind_tools(self, tools: Any, *, tool_choice: Any = None, **kwargs: Any) -> Any:
-        super().bind_tools(tools, tool_choice=tool_choice)
-        return self.bind(forced_tool=tool_choice)
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        import re
-
-        forced = kwargs.pop("forced_tool", None)
-        said = " ".join(m.text for m in messages if isinstance(m, HumanMessage))
-        if forced:
-            args: dict[str, Any] = {}
-            if orders := re.findall(r"BS-\d{6}", said, re.IGNORECASE):
-                args["order_id"] = orders[-1].upper()
-            if emails := re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", said):
-                args["email"] = emails[-1]
-            if forced in {"book_appointment", "reschedule_appointment"}:
-                args = {"slot": messages[-1].text}
-            if forced == "start_return":
-                args["reason"] = "faulty" if "faulty" in said.lower() else "changed_mind"
-            if forced == "recommend_products":
-                args = {"need": messages[-1].text}
-            self.messages = iter([tool_call(forced, **args)])
-        else:
-            system = str(messages[0].content) if messages else ""
-            facts = system.split("<facts>", 1)[-1].split("</facts>", 1)[0].strip()
-            self.messages = iter([facts.splitlines()[0] if facts else "How can I help?"])
-        yield from super()._stream(messages, stop, run_manager, **kwargs)
+ArgumentFillingModel = FactEchoModel
+"""The scripted weak model (see ``graph.llm.fake.FactEchoModel``)."""
 
 
 FILLER = (

@@ -5,11 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +17,13 @@ from langchain_core.messages import AIMessage
 
 from graph.llm.fake import ScriptedChatModel
 from server.app import create_app
-from server.embedded_redis import free_port
 from server.settings import Settings
 from store.feedback import FeedbackLog
 from tests.conftest import ServerProcess, open_thread
 from tests.fakes import FakeTriage, StaticRetriever
 from tests.integration import test_api
 from tests.integration.test_api import new_thread, parse_sse, send
+from tests.langsmith_standin import StandIn
 
 client = test_api.client  # the same in-process app (fake model, embedded Redis, the store)
 
@@ -155,99 +152,6 @@ def test_a_failing_langsmith_never_fails_the_request(
 
 
 # ---- LangSmith: a stand-in API on 127.0.0.1 records what the SDK sends ----
-
-
-class StandIn:
-    """A LangSmith API stand-in: answers every request and records it."""
-
-    PROJECT_ID = "4d1c7d2e-8f5a-4b6e-9c3d-2a1b0c9d8e7f"
-    TENANT_ID = "0b7f6e5d-4c3b-4a29-8817-161514131211"
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = None  # multipart, or compressed
-                path = self.path.split("?")[0]
-                with stand_in.lock:
-                    stand_in.requests.append(
-                        {
-                            "method": self.command,
-                            "path": path,
-                            "headers": {k.lower(): v for k, v in self.headers.items()},
-                            "raw": raw,
-                            "json": body,
-                        }
-                    )
-                status, answer = stand_in.answer(self.command, path, body)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
-        if path.endswith("/info"):
-            return 200, {"version": "0.10.0", "batch_ingest_config": {}, "instance_flags": {}}
-        if method == "GET" and path.endswith("/sessions"):
-            return 200, [
-                {
-                    "id": self.PROJECT_ID,
-                    "name": "supportgraph-test",
-                    "tenant_id": self.TENANT_ID,
-                    "reference_dataset_id": None,
-                    "start_time": "2025-01-01T00:00:00Z",
-                }
-            ]
-        if method == "POST" and path.endswith("/feedback"):
-            return 200, {**(body or {}), "id": (body or {}).get("id") or str(uuid.uuid4())}
-        if method == "PATCH":
-            return 200, {"id": path.rsplit("/", 1)[-1], **(body or {})}
-        if path.startswith("/runs"):
-            return 202, {}
-        return 200, {}
-
-    def seen(self, predicate: Any, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """The requests matching ``predicate``, waiting up to ``timeout`` for one."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
-                found = [r for r in self.requests if predicate(r)]
-            if found or time.monotonic() > deadline:
-                return found
-            time.sleep(0.1)
-
-    def __enter__(self) -> StandIn:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture
