@@ -704,9 +704,28 @@
     return bubble;
   }
 
-  // ---- Feedback: 👍 / 👎 under each finished answer (POST …/messages/{id}/feedback) ----
+  // ---- Feedback: thumbs up / down under each finished answer (POST …/messages/{id}/feedback) ----
 
-  const FEEDBACK_CHOICES = [['feedback-up', '👍', 'Helpful', 1], ['feedback-down', '👎', 'Not helpful', -1]];
+  // Thumbs drawn as SVG (Feather icons' outlines): an emoji needs a colour-emoji font, which many
+  // machines lack (headless Chromium on Debian showed empty boxes).
+  const THUMB_UP = 'M14 9V5a3 3 0 0 0-3-3l-4 9v11h11.28a2 2 0 0 0 2-1.7l1.38-9a2 2 0 0 0-2-2.3zM7 22H4a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2h3';
+  const THUMB_DOWN = 'M10 15v4a3 3 0 0 0 3 3l4-9V2H5.72a2 2 0 0 0-2 1.7l-1.38 9a2 2 0 0 0 2 2.3zm7-13h2.67A2.31 2.31 0 0 1 22 4v7a2.31 2.31 0 0 1-2.33 2H17';
+  const FEEDBACK_CHOICES = [['feedback-up', THUMB_UP, 'Helpful', 1], ['feedback-down', THUMB_DOWN, 'Not helpful', -1]];
+
+  /** An outline icon from one SVG path, hidden from screen readers (the button has a label). */
+  function icon(path) {
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    for (const [name, value] of Object.entries({
+      viewBox: '0 0 24 24', width: '16', height: '16', fill: 'none', stroke: 'currentColor',
+      'stroke-width': '2', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true',
+      focusable: 'false',
+    })) svg.setAttribute(name, value);
+    const line = document.createElementNS(ns, 'path');
+    line.setAttribute('d', path);
+    svg.appendChild(line);
+    return svg;
+  }
 
   /** Add the feedback buttons under a finished reply of the assistant or the team that has an id
    * (once per bubble). */
@@ -717,8 +736,9 @@
     const box = el('div', 'feedback');
     box.setAttribute('role', 'group');
     box.setAttribute('aria-label', 'Was this answer helpful?');
-    for (const [className, symbol, label, score] of FEEDBACK_CHOICES) {
-      const button = el('button', className, symbol);
+    for (const [className, path, label, score] of FEEDBACK_CHOICES) {
+      const button = el('button', className);
+      button.appendChild(icon(path));
       button.type = 'button';
       button.title = label;
       button.setAttribute('aria-label', label);

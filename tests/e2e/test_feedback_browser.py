@@ -35,6 +35,10 @@ def test_customer_rates_an_answer(acting_server, fresh_db_url, page: Any) -> Non
     expect(up).to_have_attribute("aria-label", "Helpful")
     expect(down).to_have_attribute("aria-label", "Not helpful")
     expect(up).to_have_attribute("aria-pressed", "false")
+    # Drawn icons, not emoji (which render as empty boxes without an emoji font).
+    for button in (up, down):
+        box = button.locator("svg").bounding_box()
+        assert box and box["width"] >= 12 and box["height"] >= 12, box
     # The customer's own message has no buttons.
     expect(page.locator("#messages .bubble-user .feedback")).to_have_count(0)
     message_id = answer.get_attribute("data-message-id")
