@@ -347,7 +347,11 @@ async def evaluate(
                 runs = ran.pop("outputs")
                 report.setdefault("langsmith", {})[suite] = ran
             else:
-                runs = [await play(row) for row in rows]
+                runs = []
+                for number, row in enumerate(rows, 1):
+                    runs.append(await play(row))
+                    if suite in ("conversations", "safety"):  # slow on a real model
+                        _progress(suite, number, len(rows), row, started)
             if suite == "routing":
                 result = summarise_routing(rows, runs)
             elif suite == "retrieval":
@@ -362,6 +366,14 @@ async def evaluate(
         return report
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _progress(suite: str, number: int, total: int, row: dict[str, Any], started: float) -> None:
+    """One line on stderr per played scenario, so a long run on a real model shows progress."""
+    import sys
+
+    elapsed = time.perf_counter() - started
+    print(f"{suite} {number}/{total} {row.get('id', '')} ({elapsed:.0f} s)", file=sys.stderr)
 
 
 def _suite_parts(
