@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from langchain.tools import ToolRuntime
-from langchain_core.messages import ToolMessage
+from langchain_core.messages import HumanMessage, ToolMessage
 from langgraph.types import Command, interrupt
 
 from graph.context import Context
@@ -36,6 +36,22 @@ def action_key(runtime: ToolRuntime[Context, Any]) -> str:
     """
     configurable = (runtime.config or {}).get("configurable", {})
     return f"{configurable.get('thread_id', '')}:{runtime.tool_call_id or ''}"
+
+
+def mentioned(runtime: ToolRuntime[Context, Any], identifier: str, *, tools: bool = True) -> bool:
+    """Whether ``identifier`` (an order, booking or ticket number) came up in the conversation.
+
+    In what the customer wrote, or (with ``tools``) in what a tool showed. A weak model
+    copies the examples of a docstring ("like B-3002") into its arguments; an id nobody
+    mentioned is one it made up.
+    """
+    wanted = identifier.strip().upper()
+    kinds = (HumanMessage, ToolMessage) if tools else (HumanMessage,)
+    return any(
+        wanted in m.text.upper()
+        for m in (runtime.state or {}).get("messages", [])
+        if isinstance(m, kinds)
+    )
 
 
 def refuse(reason: str) -> str:

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from langchain.tools import ToolRuntime
-from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool, tool
 
 from graph.context import Context
@@ -17,7 +17,16 @@ from graph.resources import Lazy
 from store import policy
 from store.backend import StoreBackend
 from store.policy import BOOKING_HORIZON_DAYS, Refusal
-from tools._common import action_key, confirm, customer_of, declined, off_loop, refuse, result
+from tools._common import (
+    action_key,
+    confirm,
+    customer_of,
+    declined,
+    mentioned,
+    off_loop,
+    refuse,
+    result,
+)
 
 _NOT_SIGNED_IN = "The customer is not signed in; they need to sign in to manage appointments."
 SLOT_ID = re.compile(r"\bS-\d{8}-\d{2}-TECH\d{2}\b", re.IGNORECASE)
@@ -91,10 +100,17 @@ def _numbered(slots: list[dict[str, Any]]) -> str:
 def build_appointment_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
     """Return the appointments specialist's tools bound to ``backend``."""
 
-    async def _booking(customer_id: str, booking_id: str | None) -> dict[str, Any] | str:
-        """The customer's upcoming booking meant by ``booking_id`` (or their only one)."""
+    async def _booking(
+        customer_id: str, booking_id: str | None, runtime: ToolRuntime[Context, Any]
+    ) -> dict[str, Any] | str:
+        """The customer's upcoming booking meant by ``booking_id`` (or their only one).
+
+        An id that nobody mentioned is the model's invention and counts as none given.
+        """
         store = await backend.aget()
         bookings = await off_loop(store.list_bookings, customer_id, datetime.now())
+        if booking_id and not mentioned(runtime, booking_id):
+            booking_id = None
         if booking_id:
             wanted = booking_id.strip().upper()
             match = [b for b in bookings if b["id"] == wanted]
@@ -184,10 +200,7 @@ def build_appointment_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
         chosen = await _slot(slot, runtime)
         if isinstance(chosen, str):
             return chosen
-        said = " ".join(
-            m.text for m in (runtime.state or {}).get("messages", []) if isinstance(m, HumanMessage)
-        ).upper()
-        if order_id and order_id.strip().upper() not in said:
+        if order_id and not mentioned(runtime, order_id, tools=False):
             order_id = None  # only link an order the customer named (models invent examples)
         if order_id:
             order = await off_loop((await backend.aget()).get_order, order_id)
@@ -226,7 +239,7 @@ def build_appointment_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
         customer_id = customer_of(runtime)
         if customer_id is None:
             return refuse(_NOT_SIGNED_IN)
-        booking = await _booking(customer_id, booking_id)
+        booking = await _booking(customer_id, booking_id, runtime)
         if isinstance(booking, str):
             return booking
         chosen = await _slot(slot, runtime)
@@ -270,7 +283,7 @@ def build_appointment_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
         customer_id = customer_of(runtime)
         if customer_id is None:
             return refuse(_NOT_SIGNED_IN)
-        booking = await _booking(customer_id, booking_id)
+        booking = await _booking(customer_id, booking_id, runtime)
         if isinstance(booking, str):
             return booking
         fee = policy.change_fee(booking["starts_at"], datetime.now())

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from langchain.tools import ToolRuntime
+from langchain_core.messages import HumanMessage
 from langchain_core.tools import BaseTool, tool
 
 from graph.context import Context
 from graph.resources import Lazy
 from store.backend import StoreBackend
 from store.policy import Refusal
-from tools._common import action_key, confirm, customer_of, declined, off_loop, refuse, result
+from tools._common import (
+    action_key,
+    confirm,
+    customer_of,
+    declined,
+    mentioned,
+    off_loop,
+    refuse,
+    result,
+)
 
 FOLLOW_UP = "The team follows up here during support hours (Monday–Saturday, 08:00–20:00)."
 _NOT_SIGNED_IN = "The customer is not signed in, so account details cannot be shown or changed."
@@ -124,7 +135,11 @@ def build_crm_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
         subject, description = subject.strip()[:120], description.strip()[:2000]
         if not subject or not description:
             return refuse("A ticket needs a subject and a description of the problem.")
+        if not _mostly_from(subject, description + " " + _customer_words(runtime)):
+            subject = _title(description)  # the model copied the docstring's example
         about = ""
+        if order_id and not mentioned(runtime, order_id):
+            order_id = None  # only link an order that came up (models invent examples)
         if order_id:
             order = await off_loop((await backend.aget()).get_order, order_id)
             if order is None or order["customer_id"] != customer_id:
@@ -148,3 +163,24 @@ def build_crm_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
         return result(**done, summary=text)
 
     return [get_ticket_status, get_customer_profile, update_contact_preferences, open_ticket]
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{4,}", text.lower())}
+
+
+def _mostly_from(subject: str, source: str) -> bool:
+    """Whether at least half the subject's words (four letters or more) are in ``source``."""
+    words = _words(subject)
+    return not words or len(words & _words(source)) * 2 >= len(words)
+
+
+def _customer_words(runtime: ToolRuntime[Context, Any]) -> str:
+    messages = (runtime.state or {}).get("messages", [])
+    return " ".join(m.text for m in messages if isinstance(m, HumanMessage))
+
+
+def _title(description: str, words: int = 8) -> str:
+    """A subject from the first words of the description."""
+    head = " ".join(description.split()[:words]).rstrip(".,;:!?")
+    return head[:1].upper() + head[1:] if head else "Support request"

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.prebuilt import ToolNode
@@ -342,6 +342,7 @@ async def test_open_ticket_records_the_description(fresh_backend) -> None:
         },
         customer="C0001",
         approve=True,
+        before=[HumanMessage("The installer of BS-100005 scratched my floor")],
     )
     ticket = fresh_backend.get_ticket(outcome.result["ticket_id"])
     assert ticket["customer_id"] == "C0001" and ticket["order_id"] == "BS-100005"
@@ -360,9 +361,38 @@ async def test_open_ticket_refuses_someone_elses_order(fresh_backend) -> None:
         "open_ticket",
         {"subject": "Broken", "description": "Broken.", "order_id": "BS-100005"},
         customer="C0002",
+        before=[HumanMessage("BS-100005 arrived broken")],
     )
     assert "No order BS-100005" in outcome.result["refusal"]
     assert _count(fresh_backend, schema.tickets) == before
+
+
+async def test_open_ticket_drops_an_order_nobody_mentioned(fresh_backend) -> None:
+    """The local model copies the docstring's example id; the ticket is opened without it."""
+    outcome = await Tools(fresh_backend).call(
+        "open_ticket",
+        {"subject": "Scratch", "description": "A scratch on my floor.", "order_id": "BS-100123"},
+        customer="C0002",
+        approve=True,
+        before=[HumanMessage("The installer left a huge scratch on my floor.")],
+    )
+    assert "order" not in outcome.confirmation["summary"]
+    assert fresh_backend.get_ticket(outcome.result["ticket_id"])["order_id"] is None
+
+
+async def test_a_copied_example_subject_is_replaced_by_the_customers_words(
+    fresh_backend,
+) -> None:
+    outcome = await Tools(fresh_backend).call(
+        "open_ticket",
+        {"subject": "Dent on fridge door", "description": "The door seal is torn."},
+        customer="C0002",
+        approve=True,
+        before=[HumanMessage("The door seal on my dishwasher is torn")],
+    )
+    assert fresh_backend.get_ticket(outcome.result["ticket_id"])["subject"] == (
+        "The door seal is torn"
+    )
 
 
 # -- appointments ---------------------------------------------------------------
@@ -531,9 +561,27 @@ async def test_a_late_cancellation_costs_the_fee(fresh_backend) -> None:
 
 async def test_someone_elses_visit_cannot_be_changed(fresh_backend) -> None:
     outcome = await Tools(fresh_backend).call(
-        "cancel_appointment", {"booking_id": "B-3002"}, customer="C0002"
+        "cancel_appointment",
+        {"booking_id": "B-3002"},
+        customer="C0002",
+        before=[HumanMessage("cancel appointment B-3002")],
     )
     assert "No upcoming appointment B-3002" in outcome.result["refusal"]
+    assert [b["id"] for b in fresh_backend.list_bookings("C0001", datetime.now())] == ["B-3002"]
+
+
+async def test_an_invented_booking_id_means_the_customers_only_visit(fresh_backend) -> None:
+    """Nobody said B-3002 (it is the docstring's example): Ben's only visit is the one."""
+    [visit] = fresh_backend.list_bookings("C0002", datetime.now())
+    outcome = await Tools(fresh_backend).call(
+        "cancel_appointment",
+        {"booking_id": "B-3002"},
+        customer="C0002",
+        approve=False,
+        before=[HumanMessage("Please cancel my repair appointment")],
+    )
+    assert outcome.confirmation["booking_id"] == visit["id"] != "B-3002"
+    assert [b["id"] for b in fresh_backend.list_bookings("C0002", datetime.now())] == [visit["id"]]
     assert [b["id"] for b in fresh_backend.list_bookings("C0001", datetime.now())] == ["B-3002"]
 
 
