@@ -38,6 +38,13 @@ def action_key(runtime: ToolRuntime[Context, Any]) -> str:
     return f"{configurable.get('thread_id', '')}:{runtime.tool_call_id or ''}"
 
 
+def said(runtime: ToolRuntime[Context, Any], *, tools: bool = False) -> str:
+    """Everything the customer wrote in the conversation (and, with ``tools``, tool results)."""
+    kinds = (HumanMessage, ToolMessage) if tools else (HumanMessage,)
+    messages = (runtime.state or {}).get("messages", [])
+    return "\n".join(m.text for m in messages if isinstance(m, kinds))
+
+
 def mentioned(runtime: ToolRuntime[Context, Any], identifier: str, *, tools: bool = True) -> bool:
     """Whether ``identifier`` (an order, booking or ticket number) came up in the conversation.
 
@@ -45,13 +52,7 @@ def mentioned(runtime: ToolRuntime[Context, Any], identifier: str, *, tools: boo
     copies the examples of a docstring ("like B-3002") into its arguments; an id nobody
     mentioned is one it made up.
     """
-    wanted = identifier.strip().upper()
-    kinds = (HumanMessage, ToolMessage) if tools else (HumanMessage,)
-    return any(
-        wanted in m.text.upper()
-        for m in (runtime.state or {}).get("messages", [])
-        if isinstance(m, kinds)
-    )
+    return identifier.strip().upper() in said(runtime, tools=tools).upper()
 
 
 def refuse(reason: str) -> str:

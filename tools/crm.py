@@ -6,7 +6,6 @@ import re
 from typing import Any, Literal
 
 from langchain.tools import ToolRuntime
-from langchain_core.messages import HumanMessage
 from langchain_core.tools import BaseTool, tool
 
 from graph.context import Context
@@ -22,6 +21,7 @@ from tools._common import (
     off_loop,
     refuse,
     result,
+    said,
 )
 
 FOLLOW_UP = "The team follows up here during support hours (Monday–Saturday, 08:00–20:00)."
@@ -135,7 +135,7 @@ def build_crm_tools(backend: Lazy[StoreBackend]) -> list[BaseTool]:
         subject, description = subject.strip()[:120], description.strip()[:2000]
         if not subject or not description:
             return refuse("A ticket needs a subject and a description of the problem.")
-        if not _mostly_from(subject, description + " " + _customer_words(runtime)):
+        if not _mostly_from(subject, description + " " + said(runtime)):
             subject = _title(description)  # the model copied the docstring's example
         about = ""
         if order_id and not mentioned(runtime, order_id):
@@ -173,11 +173,6 @@ def _mostly_from(subject: str, source: str) -> bool:
     """Whether at least half the subject's words (four letters or more) are in ``source``."""
     words = _words(subject)
     return not words or len(words & _words(source)) * 2 >= len(words)
-
-
-def _customer_words(runtime: ToolRuntime[Context, Any]) -> str:
-    messages = (runtime.state or {}).get("messages", [])
-    return " ".join(m.text for m in messages if isinstance(m, HumanMessage))
 
 
 def _title(description: str, words: int = 8) -> str:
