@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -370,8 +372,6 @@ async def evaluate(
 
 def _progress(suite: str, number: int, total: int, row: dict[str, Any], started: float) -> None:
     """One line on stderr per played scenario, so a long run on a real model shows progress."""
-    import sys
-
     elapsed = time.perf_counter() - started
     print(f"{suite} {number}/{total} {row.get('id', '')} ({elapsed:.0f} s)", file=sys.stderr)
 
@@ -512,9 +512,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run, print, write, compare."""
-    import dataclasses
-    import sys
-
     from graph.context import Context
 
     prompts = {f.name for f in dataclasses.fields(Context) if f.name.endswith("_prompt")}

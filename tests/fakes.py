@@ -11,7 +11,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall
 from langchain_core.outputs import ChatGenerationChunk
 
-from graph.llm.fake import FactEchoModel, ScriptedChatModel
+from graph.llm.fake import ScriptedChatModel
 from graph.state import Passage, Triage
 
 RETURNS_PASSAGE = Passage(
@@ -104,10 +104,6 @@ class FakeTriage:
             sentiment=self.sentiment,
             language=self.language,
         )
-
-
-ArgumentFillingModel = FactEchoModel
-"""The scripted weak model (see ``graph.llm.fake.FactEchoModel``)."""
 
 
 FILLER = (

@@ -10,11 +10,11 @@ import argparse
 
 import uvicorn
 
+from graph.llm.fake import FactEchoModel
 from server.app import create_app
 from server.settings import Settings
 from store.backend import SqlStoreBackend
 from tests.fakes import (
-    ArgumentFillingModel,
     FakeTriage,
     HistoryCountingModel,
     SlowModel,
@@ -35,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     model = {
         "history": HistoryCountingModel,
-        "filling": ArgumentFillingModel,
+        "filling": FactEchoModel,
         "slow": SlowModel,
     }[args.model]()
     settings = Settings(port=args.port)
