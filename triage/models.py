@@ -16,7 +16,7 @@ Thresholds are calibrated on a held-back part of the *training* file:
 * intent: the best in-scope class must reach ``oos_threshold``, else ``oos``;
 * emergency: a danger score ``1 - p(none)`` at or over ``emergency_threshold``
   is an emergency of the most likely kind; the threshold is the lowest whose
-  calibration false-positive rate fits a budget (5%).
+  calibration false-positive rate fits a budget (2%, the false-alarm target).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class TrainConfig:
     encoder_lr: float = 4e-5
     head_lr: float = 3e-3
     calibration_share: float = 0.15
-    emergency_fpr_budget: float = 0.05
+    emergency_fpr_budget: float = 0.02
     """The emergency threshold is the lowest one whose calibration false-positive rate
     stays within this budget."""
     routine_negatives: bool = False
@@ -83,7 +83,13 @@ class TrainConfig:
     mixed_examples: int = 0
     """Emergency examples made by joining a routine message with an emergency one (half
     dangers, half hard negatives, keeping that one's label), so that a danger still
-    counts when it comes with an order question."""
+    counts when it comes with an order question. Off: 400 of them left 3-fold
+    out-of-fold figures on the training file where they were (recall 0.920 at a 2%
+    false-alarm rate, against 0.937 without)."""
+    balance_tasks: bool = True
+    """Top the smaller task up with repeats of its examples, so that each epoch has as
+    many intent batches as emergency ones and neither head pulls the shared encoder its
+    way."""
     seed: int = 13
 
 
@@ -182,8 +188,9 @@ class TriageNet:
             sorted({e.label for e in intents}),
             sorted({e.label for e in emergencies}),
         )
-        routine = routine_texts(fit_i, emergencies) if config.routine_negatives else set()
-        fit_e = fit_e + mixed_examples(sorted(routine), fit_e, config.mixed_examples, rng)
+        everyday = sorted(routine_texts(fit_i, emergencies))
+        routine = set(everyday) if config.routine_negatives else set()
+        fit_e = fit_e + mixed_examples(everyday, fit_e, config.mixed_examples, rng)
         net._fit(fit_i, fit_e, routine, config, rng, log)
         net.lexical_intent = _lexical_model(fit_i)
         net.lexical_emergency = _lexical_model(
@@ -215,12 +222,17 @@ class TriageNet:
             (self.intent_head, self.intent_labels, intents),
             (self.emergency_head, self.emergency_labels, emergencies),
         ]
+        longest = max(len(examples) for _, _, examples in tasks)
         for epoch in range(config.epochs):
             self.encoder.train()
             batches = []
             for head, labels, examples in tasks:
                 shuffled = examples[:]
                 rng.shuffle(shuffled)
+                while config.balance_tasks and len(shuffled) < longest:
+                    repeat = examples[:]
+                    rng.shuffle(repeat)
+                    shuffled += repeat[: longest - len(shuffled)]
                 for start in range(0, len(shuffled), config.batch_size):
                     batches.append((head, labels, shuffled[start : start + config.batch_size]))
             rng.shuffle(batches)
