@@ -229,7 +229,7 @@ class TriageNet:
             for head, labels, examples in tasks:
                 shuffled = examples[:]
                 rng.shuffle(shuffled)
-                while config.balance_tasks and len(shuffled) < longest:
+                while config.balance_tasks and examples and len(shuffled) < longest:
                     repeat = examples[:]
                     rng.shuffle(repeat)
                     shuffled += repeat[: longest - len(shuffled)]
