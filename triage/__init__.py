@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import shutil
 import time
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,13 +66,29 @@ class ModelTriage:
         )
 
 
+def fingerprint(intents: list[Example], emergencies: list[Example]) -> str:
+    """SHA-256 of the training examples, to tell which data a model was trained on."""
+    digest = hashlib.sha256()
+    for name, examples in (("intents", intents), ("emergencies", emergencies)):
+        digest.update(name.encode())
+        for example in examples:
+            digest.update(json.dumps([example.text, example.label]).encode() + b"\n")
+    return digest.hexdigest()
+
+
 def train(
     intents: list[Example],
     emergencies: list[Example],
     out: Path,
     config: TrainConfig | None = None,
+    *,
+    source: str = "custom",
 ) -> dict[str, Any]:
-    """Fine-tune the triage model on the examples, save it to ``out``, return a report."""
+    """Fine-tune the triage model on the examples, save it to ``out``, return a report.
+
+    ``source`` is recorded in ``info.json`` with the data's fingerprint: ``bundled``
+    models are retrained by ``load_or_train`` when the bundled data changes, others never.
+    """
     from sentence_transformers import SentenceTransformer
 
     started = time.perf_counter()
@@ -81,6 +100,8 @@ def train(
         "emergency_examples": len(emergencies),
         "base_encoder": "all-MiniLM-L6-v2",
         "train_seconds": round(time.perf_counter() - started, 1),
+        "data_sha256": fingerprint(intents, emergencies),
+        "source": source,
     }
     net.save(out, report)
     return report
@@ -144,15 +165,41 @@ def evaluate_emergencies(net: TriageNet, examples: list[Example]) -> dict[str, A
 
 
 def load_or_train(directory: Path) -> ModelTriage:
-    """Load the triage model, training it from the bundled data first if it is missing."""
-    if not (directory / "info.json").exists():
+    """Load the triage model, training it from the bundled data first if needed.
+
+    It is trained when ``directory`` holds no model, and retrained when the model there
+    was trained on an older version of the bundled data (or before models recorded their
+    data). The old model is kept beside it as ``<directory>.previous``. A model trained
+    on other data (``supportgraph triage train``) is loaded as it is.
+    """
+    intents = load_jsonl(BUNDLED["intents_train"])
+    emergencies = load_jsonl(BUNDLED["emergency_train"])
+    info_path = directory / "info.json"
+    info = json.loads(info_path.read_text()) if info_path.exists() else None
+    if info is None:
         log.info(
-            "training the triage model into %s (first start, 3-10 minutes on 2 cores)", directory
+            "training the triage model into %s (first start, 5-10 minutes on 2 cores)", directory
         )
-        report = train(
-            load_jsonl(BUNDLED["intents_train"]), load_jsonl(BUNDLED["emergency_train"]), directory
+    elif info.get("source", "bundled") == "bundled" and info.get("data_sha256") != fingerprint(
+        intents, emergencies
+    ):
+        log.info(
+            "the bundled triage data changed since %s was trained: retraining it "
+            "(5-10 minutes on 2 cores; the old model is kept as %s.previous)",
+            directory,
+            directory.name,
         )
-        log.info("triage model trained: %s", report)
+    else:
+        return ModelTriage.load(directory)
+    fresh = directory.with_name(directory.name + ".new")
+    shutil.rmtree(fresh, ignore_errors=True)
+    report = train(intents, emergencies, fresh, source="bundled")
+    if directory.exists():
+        previous = directory.with_name(directory.name + ".previous")
+        shutil.rmtree(previous, ignore_errors=True)
+        directory.rename(previous)
+    fresh.rename(directory)
+    log.info("triage model trained: %s", report)
     return ModelTriage.load(directory)
 
 
@@ -163,6 +210,7 @@ __all__ = [
     "Triager",
     "evaluate_emergencies",
     "evaluate_intents",
+    "fingerprint",
     "load_or_train",
     "train",
 ]
