@@ -13,11 +13,12 @@ from triage.data import load_jsonl
 INTENT_ACCURACY_FLOOR = 0.95
 OOS_RECALL_FLOOR = 0.90
 # The targets are recall >= 0.98 with a false-positive rate <= 0.02. On the held-out
-# split (248 dangers, 412 hard negatives) the model reaches recall 0.976 with a
-# false-positive rate of 0.017 (its threshold flags at most 2% of the harmless
-# calibration messages), so these two guard against regressions until both are met.
-EMERGENCY_RECALL_FLOOR = 0.965
-EMERGENCY_FPR_CEILING = 0.03
+# split (248 dangers, 412 hard negatives) the model reaches recall 0.9798 (243; 0.98
+# needs 244) with a false-positive rate of 0.017 (its threshold flags at most 2% of the
+# harmless calibration messages), so these two guard against regressions until both
+# are met.
+EMERGENCY_RECALL_FLOOR = 0.97
+EMERGENCY_FPR_CEILING = 0.025
 
 
 @pytest.fixture(scope="session")
