@@ -29,6 +29,13 @@ def model_dir() -> Path:
     return Path(str(dist.locate_file(config))).parent
 
 
+def default_threads() -> int:
+    """Torch's own intra-op thread count (one a core), even after an ``Embedder`` lowered it."""
+    import torch
+
+    return _TORCH_THREADS or torch.get_num_threads()
+
+
 class Embedder:
     """Normalised MiniLM sentence embeddings on the CPU.
 

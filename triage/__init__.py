@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from sklearn.metrics import f1_score
 
 from graph.state import Triage
-from store.embeddings import model_dir
+from store.embeddings import default_threads, model_dir
 from triage.data import NO_EMERGENCY, OOS, Example, load_jsonl
 from triage.models import TrainConfig, TriageNet
 from triage.signals import LanguageGuesser, Sentiment
@@ -89,11 +89,18 @@ def train(
     ``source`` is recorded in ``info.json`` with the data's fingerprint: ``bundled``
     models are retrained by ``load_or_train`` when the bundled data changes, others never.
     """
+    import torch
     from sentence_transformers import SentenceTransformer
 
     started = time.perf_counter()
     encoder = SentenceTransformer(str(model_dir()), device="cpu")
-    net, report = TriageNet.train(encoder, intents, emergencies, config, log=log.info)
+    # The server's Embedder keeps torch at one thread for queries; training uses them all.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(default_threads())
+    try:
+        net, report = TriageNet.train(encoder, intents, emergencies, config, log=log.info)
+    finally:
+        torch.set_num_threads(threads)
     report = {
         **report,
         "intent_examples": len(intents),

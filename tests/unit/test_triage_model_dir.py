@@ -90,3 +90,29 @@ def test_the_fingerprint_changes_with_any_text_or_label() -> None:
     assert base != fingerprint([Example("hi", "thanks")], [Example("fire!", "fire")])
     assert base != fingerprint([Example("hi", "greeting")], [Example("fire!!", "fire")])
     assert base != fingerprint([], [Example("hi", "greeting"), Example("fire!", "fire")])
+
+
+def test_training_uses_every_core_even_after_an_embedder_lowered_the_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    import store.embeddings
+
+    seen: list[int] = []
+
+    def fake_net_train(*_: Any, **__: Any) -> Any:
+        seen.append(torch.get_num_threads())
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(triage.TriageNet, "train", fake_net_train)
+    monkeypatch.setattr(store.embeddings, "_TORCH_THREADS", 2)  # torch's default, recorded
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # what the server's Embedder does for queries
+    try:
+        with pytest.raises(RuntimeError, match="stop here"):
+            triage.train([], [], tmp_path / "model")
+        assert seen == [2]
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
