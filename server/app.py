@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from graph import build_graph
 from graph.llm import load_chat_model
+from graph.resources import Lazy
 from server.agents import HandoffQueue, load_agents
 from server.embedded_redis import EmbeddedRedis
 from server.errors import install_error_handlers
@@ -38,9 +39,20 @@ from store.catalog import ProductIndex
 from store.feedback import FeedbackLog
 from store.knowledge import KnowledgeBase, Retriever
 from store.seed import needs_seed, seed
-from triage import Triager, load_or_train
+from triage import Triager, load_or_train, training_reason
 
 log = logging.getLogger("supportgraph")
+
+
+def _log_training_end(task: asyncio.Task[Any]) -> None:
+    if task.cancelled():
+        return
+    if task.exception() is not None:
+        log.error("training the triage model failed", exc_info=task.exception())
+    else:
+        log.info("the triage model is ready: SupportGraph takes messages now")
+
+
 UI_DIR = Path(__file__).resolve().parents[1] / "ui"
 
 
@@ -114,7 +126,15 @@ def create_app(
                 app.state.metrics,
             )
             stack.push_async_callback(app.state.runner.close)
-            log.info("SupportGraph is ready on http://%s:%s", settings.host, settings.port)
+            if app.state.triage_training is None:
+                log.info("SupportGraph is ready on http://%s:%s", settings.host, settings.port)
+            else:
+                log.info(
+                    "SupportGraph is up on http://%s:%s; it takes messages once the triage "
+                    "model is trained (see /readyz)",
+                    settings.host,
+                    settings.port,
+                )
             yield
 
     async def _build(app: FastAPI, stack: AsyncExitStack, saver: AsyncRedisSaver) -> Any:
@@ -151,9 +171,9 @@ def create_app(
             if hasattr(chat, "load"):
                 await asyncio.to_thread(chat.load)
         app.state.model = chat
-        triage = triager
+        triage: Triager | Lazy[Triager] | None = triager
         if triage is None:
-            triage = await asyncio.to_thread(load_or_train, settings.triage_model_dir)
+            triage = await _triager(app, stack)
         return build_graph(
             model=chat,
             retriever=kb,
@@ -163,9 +183,27 @@ def create_app(
             checkpointer=saver,
         )
 
+    async def _triager(app: FastAPI, stack: AsyncExitStack) -> Triager | Lazy[Triager]:
+        """The triage model; one that must be trained first is trained in the background.
+
+        Training takes minutes, so the server starts without waiting for it: `/readyz`
+        says ``training`` and turns are refused with 503 ``starting`` until it is done.
+        """
+        directory = settings.triage_model_dir
+        reason = await asyncio.to_thread(training_reason, directory)
+        if reason is None:
+            return await asyncio.to_thread(load_or_train, directory)
+        lazy: Lazy[Triager] = Lazy(lambda: load_or_train(directory))
+        task = asyncio.create_task(lazy.aget())
+        task.add_done_callback(_log_training_end)
+        app.state.triage_training = task
+        stack.callback(task.cancel)
+        return lazy
+
     app = FastAPI(title="SupportGraph", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.triage_training = None
     install_error_handlers(app)
     install_middleware(app, settings)
     app.include_router(health.router)

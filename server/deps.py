@@ -28,6 +28,37 @@ def _graph(request: Request) -> Any:
     return request.app.state.graph
 
 
+def triage_status(app: Any) -> str:
+    """``ok``, ``training`` (first start, in the background) or ``failed: <error>``."""
+    task = getattr(app.state, "triage_training", None)
+    if task is None or (task.done() and not task.cancelled() and task.exception() is None):
+        return "ok"
+    if not task.done():
+        return "training"
+    error = "cancelled" if task.cancelled() else type(task.exception()).__name__
+    return f"failed: {error}"
+
+
+def require_triage(request: Request) -> None:
+    """Refuse a turn, with 503, while the triage model is not there yet."""
+    status = triage_status(request.app)
+    if status == "training":
+        raise ApiError(
+            503,
+            "starting",
+            "SupportGraph is still training its triage model (first start: about 10 "
+            "minutes); please try again shortly.",
+            headers={"Retry-After": "30"},
+        )
+    if status != "ok":
+        raise ApiError(
+            503,
+            "triage_unavailable",
+            "Messages can't be read right now (the triage model failed to train); "
+            "an operator has to restart the service.",
+        )
+
+
 def _backend(request: Request) -> StoreBackend | None:
     return getattr(request.app.state, "backend", None)
 

@@ -171,33 +171,42 @@ def evaluate_emergencies(net: TriageNet, examples: list[Example]) -> dict[str, A
     }
 
 
+def training_reason(directory: Path) -> str | None:
+    """Why ``load_or_train`` would train before loading ``directory``; ``None`` if it won't.
+
+    It trains when ``directory`` holds no model, and retrains when the model there was
+    trained on an older version of the bundled data (or before models recorded their
+    data). A model trained on other data (``supportgraph triage train``) is never retrained.
+    """
+    info_path = directory / "info.json"
+    if not info_path.exists():
+        return f"training the triage model into {directory} (first start)"
+    info = json.loads(info_path.read_text())
+    if info.get("source", "bundled") != "bundled":
+        return None
+    bundled = fingerprint(
+        load_jsonl(BUNDLED["intents_train"]), load_jsonl(BUNDLED["emergency_train"])
+    )
+    if info.get("data_sha256") != bundled:
+        return (
+            f"the bundled triage data changed since {directory} was trained: retraining it "
+            f"(the old model is kept as {directory.name}.previous)"
+        )
+    return None
+
+
 def load_or_train(directory: Path) -> ModelTriage:
     """Load the triage model, training it from the bundled data first if needed.
 
-    It is trained when ``directory`` holds no model, and retrained when the model there
-    was trained on an older version of the bundled data (or before models recorded their
-    data). The old model is kept beside it as ``<directory>.previous``. A model trained
-    on other data (``supportgraph triage train``) is loaded as it is.
+    See ``training_reason`` for when it trains (5-10 minutes on 2 cores). The old model
+    is kept beside it as ``<directory>.previous``.
     """
+    reason = training_reason(directory)
+    if reason is None:
+        return ModelTriage.load(directory)
+    log.info("%s: 5-10 minutes on 2 cores", reason)
     intents = load_jsonl(BUNDLED["intents_train"])
     emergencies = load_jsonl(BUNDLED["emergency_train"])
-    info_path = directory / "info.json"
-    info = json.loads(info_path.read_text()) if info_path.exists() else None
-    if info is None:
-        log.info(
-            "training the triage model into %s (first start, 5-10 minutes on 2 cores)", directory
-        )
-    elif info.get("source", "bundled") == "bundled" and info.get("data_sha256") != fingerprint(
-        intents, emergencies
-    ):
-        log.info(
-            "the bundled triage data changed since %s was trained: retraining it "
-            "(5-10 minutes on 2 cores; the old model is kept as %s.previous)",
-            directory,
-            directory.name,
-        )
-    else:
-        return ModelTriage.load(directory)
     fresh = directory.with_name(directory.name + ".new")
     shutil.rmtree(fresh, ignore_errors=True)
     report = train(intents, emergencies, fresh, source="bundled")
@@ -220,4 +229,5 @@ __all__ = [
     "fingerprint",
     "load_or_train",
     "train",
+    "training_reason",
 ]

@@ -801,6 +801,8 @@
         return `We can’t save conversations right now, so this didn’t go through. Please try again in a minute.${kept}`;
       case 'model_unavailable':
         return `Our assistant is unavailable right now. Please try again in a minute.${kept}`;
+      case 'starting':
+        return `Support is still starting up. Please try again in a few minutes.${kept}`;
       default:
         if (!err.code && err.status >= 500) return `Support is unavailable right now. Please try again in a minute.${kept}`;
         return `${err.message}${kept}`;

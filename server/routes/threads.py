@@ -25,6 +25,7 @@ from server.deps import (
     ThreadDep,
     ThreadsDep,
     client_address,
+    require_triage,
 )
 from server.errors import ERROR_RESPONSES, ApiError
 from server.events import ThreadEvents
@@ -200,6 +201,7 @@ async def post_message(
         raise ApiError(422, "empty_message", "The message is empty.")
     if len(content) > settings.max_message_chars:
         raise ApiError(422, "message_too_long", "The message is too long.")
+    require_triage(request)
     await limiter.check_turn(thread_id, client_address(request))
     state = await graph.aget_state({"configurable": {"thread_id": thread_id}})
     pending = _pending(state)

@@ -135,7 +135,11 @@ def test_errors_are_json_with_a_code(client: TestClient) -> None:
 def test_health_ready_and_chat_page(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"redis": "ok", "model": "ok"}
+    assert ready.status_code == 200 and ready.json()["checks"] == {
+        "redis": "ok",
+        "model": "ok",
+        "triage": "ok",
+    }
     page = client.get("/")
     assert page.status_code == 200 and 'id="composer-input"' in page.text
     assert client.get("/ui/chat.js").status_code == 200
