@@ -39,7 +39,7 @@ from store.catalog import ProductIndex
 from store.feedback import FeedbackLog
 from store.knowledge import KnowledgeBase, Retriever
 from store.seed import needs_seed, seed
-from triage import Triager, load_or_train, training_reason
+from triage import ModelTriage, Triager, load_or_train, training_reason
 
 log = logging.getLogger("supportgraph")
 
@@ -192,7 +192,7 @@ def create_app(
         directory = settings.triage_model_dir
         reason = await asyncio.to_thread(training_reason, directory)
         if reason is None:
-            return await asyncio.to_thread(load_or_train, directory)
+            return await asyncio.to_thread(ModelTriage.load, directory)
         lazy: Lazy[Triager] = Lazy(lambda: load_or_train(directory))
         task = asyncio.create_task(lazy.aget())
         task.add_done_callback(_log_training_end)
