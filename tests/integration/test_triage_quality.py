@@ -12,13 +12,14 @@ from triage.data import load_jsonl
 
 INTENT_ACCURACY_FLOOR = 0.95
 OOS_RECALL_FLOOR = 0.90
-# The targets are recall >= 0.98 with a false-positive rate <= 0.02. On the held-out
-# split (248 dangers, 412 hard negatives) the model reaches recall 0.9798 (243; 0.98
-# needs 244) with a false-positive rate of 0.017 (its threshold flags at most 2% of the
-# harmless calibration messages), so these two guard against regressions until both
-# are met.
-EMERGENCY_RECALL_FLOOR = 0.97
-EMERGENCY_FPR_CEILING = 0.025
+# The targets are recall >= 0.98 with a false-positive rate <= 0.02. The held-out split
+# is two sets: 248 dangers and 412 hard negatives written with the training data, then
+# 332 and 547 written later, from a labelling guide, by writers who saw no project data.
+# On both together the model trained from round-3 data reached recall 0.928 with a
+# false-positive rate of 0.022 (0.980 / 0.017 on the first set alone, 0.889 / 0.026 on
+# the second), so the targets are not met and these two only guard against regressions.
+EMERGENCY_RECALL_FLOOR = 0.91
+EMERGENCY_FPR_CEILING = 0.03
 
 
 @pytest.fixture(scope="session")
