@@ -15,11 +15,11 @@ OOS_RECALL_FLOOR = 0.90
 # The targets are recall >= 0.98 with a false-positive rate <= 0.02. The held-out split
 # is two sets: 248 dangers and 412 hard negatives written with the training data, then
 # 332 and 547 written later, from a labelling guide, by writers who saw no project data.
-# On both together the model trained from round-3 data reached recall 0.928 with a
-# false-positive rate of 0.022 (0.980 / 0.017 on the first set alone, 0.889 / 0.026 on
-# the second), so the targets are not met and these two only guard against regressions.
-EMERGENCY_RECALL_FLOOR = 0.91
-EMERGENCY_FPR_CEILING = 0.03
+# Trained with the round-4 data, the model reaches recall 0.972 (564 of 580) with a
+# false-positive rate of 0.022 (21 of 959) on both together, so the targets are not met
+# and these two only guard against regressions (the training is seeded and repeatable).
+EMERGENCY_RECALL_FLOOR = 0.96
+EMERGENCY_FPR_CEILING = 0.025
 
 
 @pytest.fixture(scope="session")
