@@ -15,11 +15,12 @@ OOS_RECALL_FLOOR = 0.90
 # The targets are recall >= 0.98 with a false-positive rate <= 0.02. The held-out split
 # is two sets: 248 dangers and 412 hard negatives written with the training data, then
 # 332 and 547 written later, from a labelling guide, by writers who saw no project data.
-# Trained with the round-4 data, the model reaches recall 0.972 (564 of 580) with a
-# false-positive rate of 0.022 (21 of 959) on both together, so the targets are not met
-# and these two only guard against regressions (the training is seeded and repeatable).
-EMERGENCY_RECALL_FLOOR = 0.96
-EMERGENCY_FPR_CEILING = 0.025
+# Trained with the round-4 data, the model reaches recall 0.962 (558 of 580) with a
+# false-positive rate of 0.015 (14 of 959) on both together: the false-alarm target is
+# met, recall is not, and its floor only guards against regressions (the training is
+# seeded and repeatable).
+EMERGENCY_RECALL_FLOOR = 0.95
+EMERGENCY_FPR_CEILING = 0.02
 
 
 @pytest.fixture(scope="session")
