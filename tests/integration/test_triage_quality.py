@@ -40,19 +40,23 @@ def test_train_and_test_share_no_sentence() -> None:
         assert not train_texts & test_texts
 
 
-def test_the_dev_emergency_file_shares_no_sentence_with_train_or_test() -> None:
+def test_dev_and_candidate_emergency_files_share_no_sentence_with_train_or_test() -> None:
+    folder = BUNDLED["emergency_train"].parent
     taken = {
         e.text.lower()
         for name in ("intents_train", "intents_test", "emergency_train", "emergency_test")
         for e in load_jsonl(BUNDLED[name])
     }
     labels = {e.label for e in load_jsonl(BUNDLED["emergency_train"])}
-    dev = load_jsonl(BUNDLED["emergency_train"].parent / "emergency_dev.jsonl")
-    texts = [e.text.lower() for e in dev]
-    assert len(dev) >= 700
-    assert len(set(texts)) == len(texts)
-    assert not set(texts) & taken
-    assert {e.label for e in dev} <= labels
+    dev = load_jsonl(folder / "emergency_dev.jsonl")
+    candidates = load_jsonl(folder / "emergency_candidates.jsonl")
+    for examples in (dev, candidates):
+        texts = [e.text.lower() for e in examples]
+        assert len(examples) >= 500
+        assert len(set(texts)) == len(texts)
+        assert not set(texts) & taken
+        assert {e.label for e in examples} <= labels
+    assert not {e.text.lower() for e in dev} & {e.text.lower() for e in candidates}
 
 
 def test_intent_quality_floors(triager: ModelTriage) -> None:
