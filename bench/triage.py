@@ -2,7 +2,7 @@
 
 Loads the triage model from DATA_DIR/triage (training it from the bundled data
 first if it is missing), then triages every message of the held-out intent and
-emergency splits one at a time: fine-tuned MiniLM forward pass, both heads,
+emergency splits one at a time: the fine-tuned MiniLM on ONNX Runtime, both heads,
 VADER sentiment and lingua language detection. Prints p50/p95/max in ms.
 
     python bench/triage.py

@@ -17,11 +17,14 @@ Thresholds are calibrated on a held-back part of the *training* file:
 * emergency: a danger score ``1 - p(none)`` at or over ``emergency_threshold``
   is an emergency of the most likely kind; the threshold is the lowest whose
   calibration false-positive rate fits a budget (2%, the false-alarm target).
+
+A loaded model embeds with the encoder's ONNX Runtime form (``triage.runtime``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import re
 from dataclasses import dataclass
@@ -37,8 +40,13 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from torch import nn
 
 from triage.data import NO_EMERGENCY, OOS, Example
+from triage.runtime import ONNX_FILE, OnnxEncoder, export_onnx, open_onnx
+
+log = logging.getLogger("supportgraph.triage")
 
 FORMAT_VERSION = 3
+INFERENCE_THREADS = 2
+"""ONNX Runtime threads for the encoder at inference time."""
 SELF_HARM_NET = re.compile(
     r"\b(suicid\w*|kill(ing)? myself|end(ing)? my (own )?life|take my (own )?life|"
     r"self[- ]harm\w*|hurt(ing)? myself|want to die|better off dead)\b",
@@ -114,6 +122,8 @@ class TriageNet:
         self.emergency_threshold = emergency_threshold
         self.lexical_intent: Any = None
         self.lexical_emergency: Any = None
+        self.onnx: OnnxEncoder | None = None
+        """The encoder's ONNX Runtime form, used for inference when set."""
 
     # -- inference ------------------------------------------------------------
 
@@ -126,7 +136,10 @@ class TriageNet:
         """Intent and emergency class probabilities for ``texts``."""
         self.encoder.eval()
         with torch.inference_mode():
-            z = self._embed(texts)
+            if self.onnx is not None:
+                z = torch.from_numpy(self.onnx.embed(texts)) * SCALE
+            else:
+                z = self._embed(texts)
             intent = torch.softmax(self.intent_head(z), dim=-1).numpy()
             emergency = torch.softmax(self.emergency_head(z), dim=-1).numpy()
         if self.lexical_intent is not None:
@@ -291,9 +304,14 @@ class TriageNet:
     # -- persistence ----------------------------------------------------------
 
     def save(self, directory: Path, info: dict[str, Any]) -> None:
-        """Write the encoder, the heads and ``info.json``."""
+        """Write the encoder (also as ONNX), the heads and ``info.json``."""
         directory.mkdir(parents=True, exist_ok=True)
         self.encoder.save(str(directory / "encoder"))
+        self.encoder.eval()
+        try:
+            export_onnx(self.encoder, directory / ONNX_FILE)
+        except Exception as exc:  # noqa: BLE001 - ``load`` retries, else stays on PyTorch
+            log.warning("could not export the triage encoder to ONNX: %s", exc)
         torch.save(
             {
                 "intent": self.intent_head.state_dict(),
@@ -316,8 +334,12 @@ class TriageNet:
         (directory / "info.json").write_text(json.dumps(meta, indent=2) + "\n")
 
     @classmethod
-    def load(cls, directory: Path) -> TriageNet:
-        """Read a model written by ``save``."""
+    def load(cls, directory: Path, threads: int = INFERENCE_THREADS) -> TriageNet:
+        """Read a model written by ``save``; inference runs on ONNX Runtime with ``threads``.
+
+        A directory from before the ONNX form gets it exported on first load; if that
+        fails, inference stays on PyTorch.
+        """
         from sentence_transformers import SentenceTransformer
 
         info_path = directory / "info.json"
@@ -340,6 +362,7 @@ class TriageNet:
         lexical = joblib.load(directory / "lexical.joblib")
         net.lexical_intent, net.lexical_emergency = lexical["intent"], lexical["emergency"]
         net.encoder.eval()
+        net.onnx = open_onnx(encoder, directory, threads)
         return net
 
 

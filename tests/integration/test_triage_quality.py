@@ -3,12 +3,14 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from graph.state import Triage
 from server.cli import main as cli
 from triage import BUNDLED, ModelTriage, evaluate_emergencies, evaluate_intents
 from triage.data import load_jsonl
+from triage.runtime import ONNX_FILE
 
 INTENT_ACCURACY_FLOOR = 0.95
 OOS_RECALL_FLOOR = 0.90
@@ -72,6 +74,24 @@ def test_emergency_quality_floors(triager: ModelTriage) -> None:
     assert metrics["positives"] >= 150 and metrics["negatives"] >= 300
     assert metrics["recall"] >= EMERGENCY_RECALL_FLOOR
     assert metrics["false_positive_rate"] <= EMERGENCY_FPR_CEILING
+
+
+def test_the_model_runs_on_onnx_runtime_with_the_pytorch_results(
+    trained_dir: Path, triager: ModelTriage
+) -> None:
+    assert (trained_dir / ONNX_FILE).exists()
+    assert triager.net.onnx is not None
+    texts = [e.text for e in load_jsonl(BUNDLED["emergency_test"])]
+    texts += [e.text for e in load_jsonl(BUNDLED["intents_test"])]
+    onnx_intent, onnx_emergency = triager.net.probabilities(texts)
+    runtime, triager.net.onnx = triager.net.onnx, None
+    try:
+        torch_intent, torch_emergency = triager.net.probabilities(texts)
+    finally:
+        triager.net.onnx = runtime
+    # The quality floors, measured on ONNX Runtime, hold for the PyTorch path too.
+    assert np.abs(onnx_intent - torch_intent).max() < 1e-4
+    assert np.abs(onnx_emergency - torch_emergency).max() < 1e-4
 
 
 def test_a_whole_triage(triager: ModelTriage) -> None:
