@@ -166,12 +166,24 @@ def test_cli_rejects_a_bad_dataset(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "bad.jsonl:1" in capsys.readouterr().err
 
 
-def test_cli_trains_on_any_dataset(tmp_path: Path) -> None:
+def test_cli_trains_on_any_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "tiny.jsonl"
     rows = [{"text": f"where is parcel {i}", "label": "track"} for i in range(12)]
     rows += [{"text": f"tell me a joke number {i}", "label": "oos"} for i in range(12)]
     data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    emergencies = tmp_path / "emergency.jsonl"
+    rows = [{"text": f"smoke is pouring out of dryer {i}", "label": "fire"} for i in range(12)]
+    rows += [{"text": f"is dryer {i} on sale this week", "label": "none"} for i in range(12)]
+    emergencies.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     out = tmp_path / "model"
-    assert cli(["triage", "train", "--data", str(data), "--out", str(out), "--epochs", "1"]) == 0
+    train = ["triage", "train", "--data", str(data), "--emergency-data", str(emergencies)]
+    assert cli([*train, "--out", str(out), "--epochs", "1"]) == 0
     info = json.loads((out / "info.json").read_text())
     assert info["intent_labels"] == ["oos", "track"]
+    assert info["emergency_labels"] == ["fire", "none"]
+    assert (out / ONNX_FILE).exists()
+    capsys.readouterr()
+    evaluate = ["triage", "evaluate", "--model", str(out), "--data", str(data)]
+    assert cli([*evaluate, "--emergency-data", str(emergencies)]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["examples"] == 24 and printed["emergency"]["positives"] == 12
