@@ -17,12 +17,12 @@ OOS_RECALL_FLOOR = 0.90
 # The targets are recall >= 0.98 with a false-positive rate <= 0.02. The held-out split
 # is two sets: 248 dangers and 412 hard negatives written with the training data, then
 # 332 and 547 written later, from a labelling guide, by writers who saw no project data.
-# Trained with the round-5 data, the model reaches recall 0.976 (566 of 580) with a
-# false-positive rate of 0.019 (18 of 959) on both together: the false-alarm target is
-# met, recall is not, and its floor only guards against regressions (the training is
-# seeded and repeatable).
-EMERGENCY_RECALL_FLOOR = 0.97
-EMERGENCY_FPR_CEILING = 0.02
+# Trained with the round-7 data, the model reaches recall 0.990 (574 of 580) with a
+# false-positive rate of 0.026 (25 of 959): the recall target is met, the false-alarm one
+# is not (the round-5 model had 0.976 and 0.019). The floors guard against regressions
+# (the training is seeded and repeatable).
+EMERGENCY_RECALL_FLOOR = 0.985
+EMERGENCY_FPR_CEILING = 0.03
 
 
 @pytest.fixture(scope="session")
@@ -42,23 +42,19 @@ def test_train_and_test_share_no_sentence() -> None:
         assert not train_texts & test_texts
 
 
-def test_dev_and_candidate_emergency_files_share_no_sentence_with_train_or_test() -> None:
-    folder = BUNDLED["emergency_train"].parent
+def test_the_emergency_dev_file_shares_no_sentence_with_train_or_test() -> None:
     taken = {
         e.text.lower()
         for name in ("intents_train", "intents_test", "emergency_train", "emergency_test")
         for e in load_jsonl(BUNDLED[name])
     }
     labels = {e.label for e in load_jsonl(BUNDLED["emergency_train"])}
-    dev = load_jsonl(folder / "emergency_dev.jsonl")
-    candidates = load_jsonl(folder / "emergency_candidates.jsonl")
-    for examples in (dev, candidates):
-        texts = [e.text.lower() for e in examples]
-        assert len(examples) >= 500
-        assert len(set(texts)) == len(texts)
-        assert not set(texts) & taken
-        assert {e.label for e in examples} <= labels
-    assert not {e.text.lower() for e in dev} & {e.text.lower() for e in candidates}
+    dev = load_jsonl(BUNDLED["emergency_train"].parent / "emergency_dev.jsonl")
+    texts = [e.text.lower() for e in dev]
+    assert len(dev) >= 1600
+    assert len(set(texts)) == len(texts)
+    assert not set(texts) & taken
+    assert {e.label for e in dev} <= labels
 
 
 def test_intent_quality_floors(triager: ModelTriage) -> None:
