@@ -198,13 +198,13 @@ def training_reason(directory: Path) -> str | None:
 def load_or_train(directory: Path) -> ModelTriage:
     """Load the triage model, training it from the bundled data first if needed.
 
-    See ``training_reason`` for when it trains (15-25 minutes on 2 cores). The old model
+    See ``training_reason`` for when it trains (15-35 minutes on 2 cores). The old model
     is kept beside it as ``<directory>.previous``.
     """
     reason = training_reason(directory)
     if reason is None:
         return ModelTriage.load(directory)
-    log.info("%s: 15-25 minutes on 2 cores", reason)
+    log.info("%s: 15-35 minutes on 2 cores", reason)
     intents = load_jsonl(BUNDLED["intents_train"])
     emergencies = load_jsonl(BUNDLED["emergency_train"])
     fresh = directory.with_name(directory.name + ".new")
