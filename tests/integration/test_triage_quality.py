@@ -42,7 +42,7 @@ def test_train_and_test_share_no_sentence() -> None:
         assert not train_texts & test_texts
 
 
-def test_the_emergency_dev_file_shares_no_sentence_with_train_or_test() -> None:
+def test_the_emergency_dev_and_candidate_files_share_no_sentence_with_train_or_test() -> None:
     taken = {
         e.text.lower()
         for name in ("intents_train", "intents_test", "emergency_train", "emergency_test")
@@ -51,10 +51,17 @@ def test_the_emergency_dev_file_shares_no_sentence_with_train_or_test() -> None:
     labels = {e.label for e in load_jsonl(BUNDLED["emergency_train"])}
     dev = load_jsonl(BUNDLED["emergency_train"].parent / "emergency_dev.jsonl")
     texts = [e.text.lower() for e in dev]
-    assert len(dev) >= 1600
+    assert len(dev) >= 2000
     assert len(set(texts)) == len(texts)
     assert not set(texts) & taken
     assert {e.label for e in dev} <= labels
+    # Untrained candidates must be mergeable later without touching dev or test.
+    candidates = load_jsonl(BUNDLED["emergency_train"].parent / "emergency_candidates.jsonl")
+    ctexts = [e.text.lower() for e in candidates]
+    assert len(candidates) >= 500
+    assert len(set(ctexts)) == len(ctexts)
+    assert not set(ctexts) & (taken | set(texts))
+    assert {e.label for e in candidates} <= labels
 
 
 def test_intent_quality_floors(triager: ModelTriage) -> None:
