@@ -46,7 +46,7 @@ def require_triage(request: Request) -> None:
         raise ApiError(
             503,
             "starting",
-            "SupportGraph is still training its triage model (first start: 15 to 35 "
+            "SupportGraph is still training its triage model (first start: 25 to 50 "
             "minutes); please try again shortly.",
             headers={"Retry-After": "30"},
         )

@@ -19,7 +19,7 @@ from sklearn.metrics import f1_score
 from graph.state import Triage
 from store.embeddings import default_threads, model_dir
 from triage.data import NO_EMERGENCY, OOS, Example, load_jsonl
-from triage.models import TrainConfig, TriageNet
+from triage.models import FORMAT_VERSION, TrainConfig, TriageNet
 from triage.signals import LanguageGuesser, Sentiment
 
 log = logging.getLogger("supportgraph.triage")
@@ -176,7 +176,8 @@ def training_reason(directory: Path) -> str | None:
 
     It trains when ``directory`` holds no model, and retrains when the model there was
     trained on an older version of the bundled data (or before models recorded their
-    data). A model trained on other data (``supportgraph triage train``) is never retrained.
+    data), or is of an older format (before the dedicated emergency encoder). A model
+    trained on other data (``supportgraph triage train``) is never retrained.
     """
     info_path = directory / "info.json"
     if not info_path.exists():
@@ -192,19 +193,24 @@ def training_reason(directory: Path) -> str | None:
             f"the bundled triage data changed since {directory} was trained: retraining it "
             f"(the old model is kept as {directory.name}.previous)"
         )
+    if info.get("format_version", FORMAT_VERSION) < FORMAT_VERSION:
+        return (
+            f"{directory} holds a triage model of an older format: retraining it "
+            f"(the old model is kept as {directory.name}.previous)"
+        )
     return None
 
 
 def load_or_train(directory: Path) -> ModelTriage:
     """Load the triage model, training it from the bundled data first if needed.
 
-    See ``training_reason`` for when it trains (15-35 minutes on 2 cores). The old model
+    See ``training_reason`` for when it trains (25-50 minutes on 2 cores). The old model
     is kept beside it as ``<directory>.previous``.
     """
     reason = training_reason(directory)
     if reason is None:
         return ModelTriage.load(directory)
-    log.info("%s: 15-35 minutes on 2 cores", reason)
+    log.info("%s: 25-50 minutes on 2 cores", reason)
     intents = load_jsonl(BUNDLED["intents_train"])
     emergencies = load_jsonl(BUNDLED["emergency_train"])
     fresh = directory.with_name(directory.name + ".new")

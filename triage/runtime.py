@@ -19,6 +19,8 @@ import torch
 log = logging.getLogger("supportgraph.triage")
 
 ONNX_FILE = "encoder.onnx"
+DANGER_ONNX_FILE = "danger_encoder.onnx"
+"""The dedicated emergency encoder's ONNX form, when the model has one."""
 BATCH = 32
 """Texts per ONNX Runtime call when many are embedded at once (evaluation)."""
 
@@ -91,13 +93,15 @@ class OnnxEncoder:
         return np.concatenate(rows) if rows else np.zeros((0, 384), dtype=np.float32)
 
 
-def open_onnx(encoder: Any, directory: Path, threads: int) -> OnnxEncoder | None:
-    """The ONNX form of ``encoder`` in ``directory``, exported first if it is missing.
+def open_onnx(
+    encoder: Any, directory: Path, threads: int, name: str = ONNX_FILE
+) -> OnnxEncoder | None:
+    """The ONNX form ``name`` of ``encoder`` in ``directory``, exported first if missing.
 
     ``None`` (inference then stays on PyTorch, about three times slower) if it can be
     neither exported nor opened; the reason is logged.
     """
-    path = directory / ONNX_FILE
+    path = directory / name
     try:
         if not path.exists():
             log.info("exporting the triage encoder to %s", path)

@@ -10,19 +10,22 @@ from graph.state import Triage
 from server.cli import main as cli
 from triage import BUNDLED, ModelTriage, evaluate_emergencies, evaluate_intents
 from triage.data import load_jsonl
-from triage.runtime import ONNX_FILE
+from triage.models import LEXICAL_WEIGHT
+from triage.runtime import DANGER_ONNX_FILE, ONNX_FILE
 
 INTENT_ACCURACY_FLOOR = 0.95
 OOS_RECALL_FLOOR = 0.90
 # The targets are recall >= 0.98 with a false-positive rate <= 0.02. The held-out split
 # is two sets: 248 dangers and 412 hard negatives written with the training data, then
 # 332 and 547 written later, from a labelling guide, by writers who saw no project data.
-# Trained with the round-7 data, the model reaches recall 0.990 (574 of 580) with a
-# false-positive rate of 0.026 (25 of 959): the recall target is met, the false-alarm one
-# is not (the round-5 model had 0.976 and 0.019). The floors guard against regressions
-# (the training is seeded and repeatable).
+# Trained with the round-7 data and the dedicated emergency encoder, the model reaches
+# recall 0.991 (575 of 580) with a false-positive rate of 0.023 (22 of 959): the recall
+# target is met, the false-alarm one is not (without that encoder: 0.990 and 0.026; the
+# round-5 model had 0.976 and 0.019). The floors guard against regressions (the training
+# is seeded: retrained in a later session, the joint model gave the same counts on every
+# dev and test part).
 EMERGENCY_RECALL_FLOOR = 0.985
-EMERGENCY_FPR_CEILING = 0.03
+EMERGENCY_FPR_CEILING = 0.025
 
 
 @pytest.fixture(scope="session")
@@ -82,19 +85,40 @@ def test_emergency_quality_floors(triager: ModelTriage) -> None:
 def test_the_model_runs_on_onnx_runtime_with_the_pytorch_results(
     trained_dir: Path, triager: ModelTriage
 ) -> None:
-    assert (trained_dir / ONNX_FILE).exists()
-    assert triager.net.onnx is not None
+    assert (trained_dir / ONNX_FILE).exists() and (trained_dir / DANGER_ONNX_FILE).exists()
+    net = triager.net
+    assert net.onnx is not None and net.danger_onnx is not None
     texts = [e.text for e in load_jsonl(BUNDLED["emergency_test"])]
     texts += [e.text for e in load_jsonl(BUNDLED["intents_test"])]
-    onnx_intent, onnx_emergency = triager.net.probabilities(texts)
-    runtime, triager.net.onnx = triager.net.onnx, None
+    onnx_intent, onnx_emergency = net.probabilities(texts)
+    runtimes = net.onnx, net.danger_onnx
+    net.onnx = net.danger_onnx = None
     try:
-        torch_intent, torch_emergency = triager.net.probabilities(texts)
+        torch_intent, torch_emergency = net.probabilities(texts)
     finally:
-        triager.net.onnx = runtime
+        net.onnx, net.danger_onnx = runtimes
     # The quality floors, measured on ONNX Runtime, hold for the PyTorch path too.
     assert np.abs(onnx_intent - torch_intent).max() < 1e-4
     assert np.abs(onnx_emergency - torch_emergency).max() < 1e-4
+
+
+def test_the_emergency_decision_averages_in_the_dedicated_encoder(triager: ModelTriage) -> None:
+    net = triager.net
+    texts = [e.text for e in load_jsonl(BUNDLED["emergency_test"])][:64]
+    _, both = net.probabilities(texts)
+    dedicated = net._danger_probabilities(texts)
+    encoder, net.danger_encoder = net.danger_encoder, None
+    try:
+        _, without = net.probabilities(texts)
+    finally:
+        net.danger_encoder = encoder
+    assert dedicated is not None and np.allclose(dedicated.sum(axis=1), 1.0, atol=1e-5)
+    # Half of the averaged probabilities is neural: the joint head's half becomes the
+    # mean of the joint and the dedicated heads.
+    weight = 1 - LEXICAL_WEIGHT
+    joint = (without - LEXICAL_WEIGHT * net.lexical_emergency.predict_proba(texts)) / weight
+    assert np.allclose(both, without + weight * (dedicated - joint) / 2, atol=1e-5)
+    assert np.abs(both - without).max() > 1e-3
 
 
 def test_a_whole_triage(triager: ModelTriage) -> None:
@@ -185,6 +209,7 @@ def test_cli_trains_on_any_dataset(tmp_path: Path, capsys: pytest.CaptureFixture
     assert info["intent_labels"] == ["oos", "track"]
     assert info["emergency_labels"] == ["fire", "none"]
     assert (out / ONNX_FILE).exists()
+    assert info["danger_encoder"] is True and (out / DANGER_ONNX_FILE).exists()
     capsys.readouterr()
     evaluate = ["triage", "evaluate", "--model", str(out), "--data", str(data)]
     assert cli([*evaluate, "--emergency-data", str(emergencies)]) == 0

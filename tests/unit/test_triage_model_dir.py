@@ -74,6 +74,17 @@ def test_a_model_of_older_bundled_data_is_retrained_and_the_old_one_kept(
     assert (tmp_path / "triage.previous" / "marker").read_text() == "the old model"
 
 
+def test_a_bundled_model_of_an_older_format_is_retrained(
+    tmp_path: Path, trainings: list[Path]
+) -> None:
+    model = tmp_path / "triage"
+    write_model(model, data_sha256=bundled_fingerprint(), source="bundled", format_version=3)
+    assert "older format" in (triage.training_reason(model) or "")
+    assert triage.load_or_train(model) == model
+    assert len(trainings) == 1
+    assert (tmp_path / "triage.previous" / "marker").read_text() == "the old model"
+
+
 def test_a_model_trained_on_other_data_is_never_replaced(
     tmp_path: Path, trainings: list[Path]
 ) -> None:
