@@ -2,8 +2,10 @@
 
 Loads the triage model from DATA_DIR/triage (training it from the bundled data
 first if it is missing), then triages every message of the held-out intent and
-emergency splits one at a time: the fine-tuned MiniLM on ONNX Runtime, both heads,
-VADER sentiment and lingua language detection. Prints p50/p95/max in ms.
+emergency splits one at a time: the two fine-tuned MiniLMs (joint, and emergency-only
+when the model has one) on ONNX Runtime, their heads, the TF-IDF models, VADER
+sentiment and lingua language detection. Prints p50/p95/max in ms, then the median
+share of each part.
 
     python bench/triage.py
 """
@@ -43,6 +45,24 @@ def main() -> None:
         f"mean {statistics.fmean(latencies):.2f} ms  max {max(latencies):.2f} ms "
         "(target p95 <= 30 ms)"
     )
+    net = triager.net
+    parts = {
+        "joint encoder": lambda t: net.onnx.embed([t]) if net.onnx else None,
+        "emergency encoder": lambda t: net.danger_onnx.embed([t]) if net.danger_onnx else None,
+        "TF-IDF models": lambda t: (
+            net.lexical_intent.predict_proba([t]),
+            net.lexical_emergency.predict_proba([t]),
+        ),
+        "sentiment": triager.sentiment.score,
+        "language": triager.language.guess,
+    }
+    for name, part in parts.items():
+        times = []
+        for text in texts[:500]:
+            start = time.perf_counter()
+            part(text)
+            times.append((time.perf_counter() - start) * 1000)
+        print(f"  {name}: p50 {statistics.median(times):.2f} ms")
 
 
 if __name__ == "__main__":
