@@ -105,7 +105,7 @@ class TrainConfig:
     danger_encoder: bool = True
     """Also fine-tune a second MiniLM on the emergency data alone (with the mixed
     examples, same epochs) and average its emergency probabilities with the joint
-    encoder's. It costs one more encoder pass per message (about 6 ms) and about half
+    encoder's. It costs one more encoder pass per message (about 5 ms) and about half
     again the training time (15 min). On the 919 dangers and 1,694 hard negatives of the
     dev and candidate files (none trained in), at the calibrated thresholds: 909 caught
     with 27 false alarms, against 907 and 34 without it; on the test split 575/580 and
